@@ -1,0 +1,55 @@
+# Two commands do all the set-up on a fresh machine (see README.md):
+#   make lab    install everything, then open the course in JupyterLab
+#   make test   install everything, then run the whole test suite
+# Both create .venv/ on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# nbgrader runs `alembic` by name, so the venv's scripts must come first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+ASSIGNMENTS := $(notdir $(wildcard source/[0-9]*))
+PORT ?= 8888
+
+.PHONY: install lab test test-quick lint release clean-outputs measure
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@
+
+lab: install
+	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.root_dir=$(CURDIR) \
+		release/01_parameters/01_parameters.ipynb
+
+test: install
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
+
+test-quick: install
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+
+# Regenerate the student notebooks after every change to source/.
+release: install
+	@for a in $(ASSIGNMENTS); do \
+		$(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
+	done
+
+# Source notebooks are committed without outputs or widget state.
+clean-outputs: install
+	$(BIN)/jupyter nbconvert --clear-output --inplace \
+		--ClearMetadataPreprocessor.enabled=True \
+		--ClearMetadataPreprocessor.preserve_cell_metadata_mask='nbgrader' \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask='kernelspec' \
+		--ClearMetadataPreprocessor.preserve_nb_metadata_mask='language_info' \
+		source/*/*.ipynb
+
+# Wall time and peak memory of every source notebook (the Binder budget).
+measure: install
+	$(BIN)/python scripts/measure_notebooks.py

@@ -1,0 +1,71 @@
+"""Small real data sets that ship inside installed packages, so the course works offline.
+
+Every loader returns a float32 tensor in PyTorch's channels-first layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["load_digits", "load_eeg", "load_photo", "moving_square_video"]
+
+
+def _sample_path(name: str) -> str:
+    from matplotlib import cbook
+
+    return str(cbook.get_sample_data(name, asfileobj=False))
+
+
+def load_eeg() -> torch.Tensor:
+    """Return matplotlib's sample EEG recording as a ``(4, 800)`` tensor: 4 electrodes, 800 samples.
+
+    Each channel is already standardised (mean 0, standard deviation 1).
+    """
+    raw = np.fromfile(_sample_path("eeg.dat"), dtype=np.float64).reshape(800, 4)
+    return torch.from_numpy(raw.T.copy()).float()  # (C, L) = (4, 800)
+
+
+def load_photo(gray: bool = True) -> torch.Tensor:
+    """Return matplotlib's sample photograph of Grace Hopper, scaled to [0, 1].
+
+    Shape ``(1, 600, 512)`` when ``gray`` (the default), else ``(3, 600, 512)``.
+    """
+    from matplotlib import image
+
+    rgb = image.imread(_sample_path("grace_hopper.jpg")).astype(np.float32) / 255.0  # (H, W, 3)
+    picture = torch.from_numpy(rgb).permute(2, 0, 1).contiguous()  # (3, H, W)
+    if gray:
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
+        picture = (picture * weights).sum(dim=0, keepdim=True)  # (1, H, W)
+    return picture
+
+
+def load_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """Return scikit-learn's 1,797 handwritten digits as ``(images, labels)``.
+
+    ``images`` has shape ``(1797, 1, 8, 8)`` with values in [0, 1]; ``labels`` has shape ``(1797,)``.
+    """
+    from sklearn.datasets import load_digits as _sklearn_digits
+
+    bunch = _sklearn_digits()
+    images = torch.from_numpy(bunch.images / 16.0).float().unsqueeze(1)  # (N, 1, 8, 8)
+    labels = torch.from_numpy(bunch.target).long()
+    return images, labels
+
+
+def moving_square_video(frames: int = 8, size: int = 16, square: int = 4,
+                        step: int = 1) -> torch.Tensor:
+    """Return a ``(1, frames, size, size)`` clip of a bright square drifting right and down.
+
+    The clip is a video-like volume ``(C, D, H, W)`` for Conv3d: D is time.
+    """
+    if square > size:
+        raise ValueError(f"square={square} does not fit in a {size}x{size} frame")
+    if frames < 1 or step < 0:
+        raise ValueError("frames must be at least 1 and step must not be negative")
+    clip = torch.zeros(1, frames, size, size)
+    for t in range(frames):
+        top = min(t * step, size - square)
+        clip[0, t, top:top + square, top:top + square] = 1.0
+    return clip

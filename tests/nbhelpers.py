@@ -1,0 +1,99 @@
+"""Shared helpers for tests that read, run or grade the course notebooks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = REPO / "source"
+RELEASE = REPO / "release"
+ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def source_notebook(assignment: str) -> Path:
+    """Path of the single instructor notebook of ``assignment``."""
+    return SOURCE / assignment / f"{assignment}.ipynb"
+
+
+def release_notebook(assignment: str) -> Path:
+    """Path of the single student notebook of ``assignment``."""
+    return RELEASE / assignment / f"{assignment}.ipynb"
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_grade_cell(cell) -> bool:
+    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
+
+
+def is_solution_cell(cell) -> bool:
+    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
+
+
+def grade_cells(nb) -> list:
+    return [c for c in nb.cells if is_grade_cell(c)]
+
+
+def points(nb) -> dict[str, float]:
+    """Points of every grade cell, by grade_id."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in grade_cells(nb)}
+
+
+def setup_cell(nb):
+    """The first code cell: the notebook's imports, which every test cell may rely on."""
+    return next(c for c in nb.cells if c.cell_type == "code")
+
+
+def grade_with(assignment: str, overrides: dict | None = None, source: str | None = None) -> dict:
+    """Run the notebook's grade cells in-process and return ``{grade_id: passed}``.
+
+    The namespace gets the setup cell and every solution cell of the instructor
+    notebook (the reference solution); then ``overrides`` replace names in it,
+    which is how a test plays a student with one wrong function. ``source``
+    (code text) is executed after the overrides, for wrong answers that are
+    easier to write as code. Grade cells must need nothing else, which keeps
+    them robust against students who break unrelated cells.
+    """
+    nb = read(source_notebook(assignment))
+    namespace: dict = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
+        for cell in nb.cells:
+            if is_solution_cell(cell):
+                exec(compile(cell.source, "<solution>", "exec"), namespace)
+        namespace.update(overrides or {})
+        if source:
+            exec(compile(textwrap.dedent(source), "<override>", "exec"), namespace)
+        results = {}
+        for cell in grade_cells(nb):
+            try:
+                exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
+            except Exception:  # noqa: BLE001 - a failing grade cell is the result we record
+                results[nbgrader_meta(cell)["grade_id"]] = False
+            else:
+                results[nbgrader_meta(cell)["grade_id"]] = True
+    return results
+
+
+def failing(results: dict) -> set[str]:
+    return {grade_id for grade_id, passed in results.items() if not passed}
+
+
+def strip_for_compare(path: Path) -> dict:
+    """Notebook JSON with volatile fields removed, for comparing generated notebooks."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    return nb

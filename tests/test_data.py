@@ -1,0 +1,38 @@
+"""Tests for course.data: offline data sets with documented shapes and ranges."""
+
+import pytest
+import torch
+
+from course import data
+
+
+def test_load_eeg_is_four_standardised_channels():
+    eeg = data.load_eeg()
+    assert eeg.shape == (4, 800) and eeg.dtype == torch.float32
+    assert torch.allclose(eeg.std(dim=1), torch.ones(4), atol=0.01)
+
+
+@pytest.mark.parametrize("gray, channels", [(True, 1), (False, 3)])
+def test_load_photo_is_channels_first_in_unit_range(gray, channels):
+    photo = data.load_photo(gray=gray)
+    assert photo.shape == (channels, 600, 512)
+    assert 0.0 <= photo.min() and photo.max() <= 1.0
+
+
+def test_load_digits_shapes_and_labels():
+    images, labels = data.load_digits()
+    assert images.shape == (1797, 1, 8, 8) and labels.shape == (1797,)
+    assert set(labels.tolist()) == set(range(10))
+    assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def test_moving_square_video_moves_one_pixel_per_frame():
+    clip = data.moving_square_video(frames=3, size=8, square=2)
+    assert clip.shape == (1, 3, 8, 8)
+    assert clip[0, 0, 0:2, 0:2].sum() == 4 and clip[0, 1, 1:3, 1:3].sum() == 4
+    assert clip.sum() == 3 * 4
+
+
+def test_moving_square_video_rejects_a_square_larger_than_the_frame():
+    with pytest.raises(ValueError, match="does not fit"):
+        data.moving_square_video(size=4, square=5)

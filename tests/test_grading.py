@@ -1,0 +1,67 @@
+"""Tests for course.grading: the stderr guard and the dead-kernel-proof executor."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course.grading import KERNEL_GUARD, ResilientExecute, kernel_arguments
+
+pytestmark = pytest.mark.slow
+
+
+def _notebook(*sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def _streams(cell):
+    return [(o.name, o.text) for o in cell.outputs if o.output_type == "stream"]
+
+
+def test_kernel_arguments_install_the_guard():
+    assert any(KERNEL_GUARD in argument for argument in kernel_arguments())
+
+
+def test_guard_turns_every_kind_of_stderr_into_stdout(monkeypatch):
+    # ipykernel does not forward file descriptor 2 when it sees it runs under pytest.
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    nb = _notebook(
+        "import warnings, sys, os\n"
+        "warnings.warn('a UserWarning')\n"
+        "print('python stderr', file=sys.stderr)\n"
+        "os.system('echo c-level stderr >&2')\n"
+        "import time; time.sleep(0.5)  # ipykernel forwards file descriptor 2 from a thread"
+    )
+    ResilientExecute(timeout=30, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    streams = _streams(nb.cells[0])
+    text = "".join(t for _, t in streams)
+    assert {name for name, _ in streams} == {"stdout"}
+    for piece in ("UserWarning: a UserWarning", "python stderr", "c-level stderr"):
+        assert piece in text
+
+
+def test_without_the_guard_a_warning_is_stderr():
+    """The trap the guard exists for: nbgrader scores a cell with stderr output 0."""
+    nb = _notebook("import warnings\nwarnings.warn('a UserWarning')")
+    ResilientExecute(timeout=30).preprocess(nb, {})
+    assert [name for name, _ in _streams(nb.cells[0])] == ["stderr"]
+
+
+def test_dead_kernel_fails_its_cell_and_the_rest_but_keeps_earlier_results():
+    nb = _notebook("x = 41", "print(x + 1)", "import os\nos._exit(1)", "print('after')", "x")
+    ResilientExecute(timeout=30).preprocess(nb, {})
+    assert _streams(nb.cells[1]) == [("stdout", "42\n")]
+    assert nb.cells[2].outputs[-1].ename == "KernelDied"
+    for cell in nb.cells[3:]:
+        assert [o.output_type for o in cell.outputs] == ["error"]
+        assert "not run: the kernel died while running cell 2" in cell.outputs[0].evalue
+    nbformat.validate(nb)
+
+
+def test_endless_loop_is_interrupted_and_later_cells_still_run():
+    nb = _notebook("while True:\n    pass", "print('still graded')")
+    ResilientExecute(timeout=3).preprocess(nb, {})
+    assert nb.cells[0].outputs[-1].output_type == "error"
+    assert _streams(nb.cells[1]) == [("stdout", "still graded\n")]
