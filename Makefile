@@ -17,7 +17,6 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
@@ -26,8 +25,8 @@ lab: install
 		release/01_parameters/01_parameters.ipynb
 
 test: install
-	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
 
 test-quick: install
 	$(BIN)/python -m pytest -m "not slow"

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from course.grading import ResilientExecute, kernel_arguments
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -11,6 +10,8 @@ from nbgrader.preprocessors import (
     LimitOutput,
     SaveAutoGrades,
 )
+
+from course.grading import ResilientExecute, kernel_arguments
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
