@@ -8,6 +8,7 @@ the misconception that most often produces that result.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -35,8 +36,9 @@ def expect_equal(actual: object, expected: object, *, call: str, hint: str | Non
 
     ``call`` names what produced ``actual`` (e.g. ``"conv_output_size(5, 3)"``);
     ``hint`` names the likely misconception behind a wrong value.
-    A ``bool`` is never accepted where an ``int`` is expected, and a tensor
-    is never accepted where a Python number or tuple is expected.
+    Any integer type (Python's or NumPy's) is accepted where an ``int`` is expected,
+    but a ``bool`` is not, and a tensor is never accepted where a Python number or
+    tuple is expected.
     """
     if isinstance(actual, torch.Tensor) and not isinstance(expected, torch.Tensor):
         _fail(call, f"returned a tensor {_short(actual)}; expected the plain Python value "
@@ -47,6 +49,9 @@ def expect_equal(actual: object, expected: object, *, call: str, hint: str | Non
         actual, bool
     ):
         if math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12):
+            return
+    elif type(expected) is int and isinstance(actual, numbers.Integral):
+        if actual == expected:
             return
     elif type(expected) in (int, tuple) and type(actual) is not type(expected):
         _fail(call, f"returned {_short(actual)} of type {type(actual).__name__}; expected "

@@ -13,7 +13,8 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source"
 RELEASE = REPO / "release"
-ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and not p.name.startswith("."))
+# An assignment is a folder of source/ holding a notebook named after it.
+ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").exists())
 
 
 def source_notebook(assignment: str) -> Path:

@@ -28,6 +28,14 @@ def test_expect_equal_rejects_lookalikes_of_an_int(wrong):
         expect_equal(wrong, expected, call="f()")
 
 
+def test_expect_equal_accepts_any_integer_type_where_an_int_is_expected():
+    import numpy as np
+
+    expect_equal(np.int64(7), 7, call="f()")
+    with pytest.raises(CheckFailure, match=r"returned np.int64\(8\); expected 7"):
+        expect_equal(np.int64(8), 7, call="f()")
+
+
 def test_expect_equal_rejects_a_list_where_a_tuple_is_expected():
     with pytest.raises(CheckFailure, match="type list"):
         expect_equal([1, 2], (1, 2), call="f()")

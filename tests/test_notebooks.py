@@ -34,6 +34,8 @@ def nbgrader(*args, cwd=REPO, timeout=600):
 
 def test_every_assignment_has_one_source_and_one_release_notebook():
     assert {"01_parameters", "02_conv_dims"} <= set(ASSIGNMENTS)
+    folders = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert folders == ASSIGNMENTS, "every folder of source/ needs a notebook named after it"
     for assignment in ASSIGNMENTS:
         assert [p.name for p in (SOURCE / assignment).glob("*.ipynb")] == [f"{assignment}.ipynb"]
         assert release_notebook(assignment).exists(), f"run `make release` for {assignment}"
