@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import textwrap
 from pathlib import Path
 
@@ -91,10 +90,3 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
 def failing(results: dict) -> set[str]:
     return {grade_id for grade_id, passed in results.items() if not passed}
 
-
-def strip_for_compare(path: Path) -> dict:
-    """Notebook JSON with volatile fields removed, for comparing generated notebooks."""
-    nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        cell.pop("id", None)
-    return nb

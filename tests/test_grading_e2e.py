@@ -92,7 +92,8 @@ def graded(tmp_path_factory):
     """Grade the simulated class once; return the course root and what each student expects."""
     root = tmp_path_factory.mktemp("course")
     shutil.copy(REPO / "nbgrader_config.py", root)
-    shutil.copytree(SOURCE, root / "source")
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(SOURCE / assignment, root / "source" / assignment)
     expected = {}  # (student, assignment) -> {grade_id: passed}
     for assignment in ASSIGNMENTS:
         _nbgrader(root, "generate_assignment", assignment)
