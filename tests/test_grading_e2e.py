@@ -3,13 +3,14 @@ grade a class of simulated students, write feedback and export the grades table.
 
 The class, for every assignment: the reference solution and the untouched release.
 For the first assignment also: a partial answer, a student who edited the tests into
-`pass`, one who deleted the tests, one whose notebook loops forever, and one whose
-kernel dies half-way. All are graded in the same batch, so one bad submission
-must not cost anybody else anything.
+`pass`, one who deleted the tests, one whose answer raises a warning each time it is
+called, one whose notebook loops forever, and one whose kernel dies half-way. All are
+graded in the same batch, so one bad submission must not cost anybody else anything.
 """
 
 import copy
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,19 @@ def _insert_after_setup(nb, source):
     return nb
 
 
+def _warn_in_first_exercise(nb):
+    """The reference, with the first exercise's function wrapped to warn on every call."""
+    nb = copy.deepcopy(nb)
+    index, cell = next((i, c) for i, c in enumerate(nb.cells) if is_solution_cell(c))
+    name = re.search(r"^def (\w+)", cell.source, re.M).group(1)
+    nb.cells.insert(index + 1, new_code_cell(
+        f"import functools, warnings\n\n_answer = {name}\n\n\n"
+        f"@functools.wraps(_answer)\ndef {name}(*args, **kwargs):\n"
+        f"    warnings.warn('a warning from the answer, which must not cost points')\n"
+        f"    return _answer(*args, **kwargs)"))
+    return nb
+
+
 def _kill_after_first_exercise(nb):
     """The reference with a cell that kills the kernel after the first exercise's tests.
 
@@ -122,6 +136,9 @@ def graded(tmp_path_factory):
     deleted.cells = [c for c in deleted.cells if not is_grade_cell(c)]
     _submit(root, "deleted-tests", FIRST, deleted)
     expected["deleted-tests", FIRST] = partial_expected
+
+    _submit(root, "warns", FIRST, _warn_in_first_exercise(source))
+    expected["warns", FIRST] = dict.fromkeys(points(source), True)
 
     _submit(root, "endless-loop", FIRST, _insert_after_setup(source, "while True:\n    pass"))
     expected["endless-loop", FIRST] = dict.fromkeys(points(source), True)
@@ -187,6 +204,16 @@ def test_deleted_tests_come_back(graded):
     root, _ = graded
     nb = read(root / "autograded" / "deleted-tests" / FIRST / f"{FIRST}.ipynb")
     assert {nbgrader_meta(c)["grade_id"] for c in grade_cells(nb)} == set(_max_points(FIRST))
+
+
+def test_warnings_from_an_answer_cost_nothing(graded):
+    """Check the stderr guard: a warning in a grade cell shows in the output but costs no points."""
+    root, _ = graded
+    nb = read(root / "autograded" / "warns" / FIRST / f"{FIRST}.ipynb")
+    shown = [o.text for c in grade_cells(nb) for o in c.outputs if o.output_type == "stream"]
+    assert any("must not cost points" in text for text in shown)
+    assert not [o for c in grade_cells(nb) for o in c.outputs if o.get("name") == "stderr"]
+    assert sum(_cell_scores(root, "warns", FIRST).values()) == sum(_max_points(FIRST).values())
 
 
 def test_endless_loop_times_out_and_the_rest_is_graded(graded):
