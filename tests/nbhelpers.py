@@ -90,3 +90,51 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
 def failing(results: dict) -> set[str]:
     return {grade_id for grade_id, passed in results.items() if not passed}
 
+
+
+@contextlib.contextmanager
+def jupyter_server(root: Path):
+    """Run a Jupyter server on ``root`` (with nbgrader's extensions); yield ``request(path, data=None)``.
+
+    ``request`` sends GET (or POST with form ``data``) and returns the decoded JSON reply.
+    """
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = "course-tests"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+         f"--port={port}", f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
+         "--ServerApp.disable_check_xsrf=True"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(Path(root) / ".jupyter")})
+
+    def request(path, data=None, timeout=300):
+        url = f"http://127.0.0.1:{port}{path}?token={token}"
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        with urllib.request.urlopen(url, data=body, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request("/api/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        yield request
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -26,6 +26,7 @@ from nbhelpers import (
     grade_with,
     is_grade_cell,
     is_solution_cell,
+    jupyter_server,
     nbgrader_meta,
     points,
     read,
@@ -253,51 +254,17 @@ def test_grades_csv_has_one_row_per_submission_with_its_total(graded):
     assert {k: rows[k] for k in wanted} == pytest.approx(wanted)
 
 
-def _free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_formgrader_serves_the_graded_class(graded):
     """Check that the formgrader, started on the course folder, lists every submission's score."""
-    import json
-    import os
-    import time
-    import urllib.request
-
     root, expected = graded
-    port, token = _free_port(), "formgrader-test"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
-         f"--port={port}", f"--ServerApp.token={token}", "--ServerApp.port_retries=0"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(root / ".jupyter")})
-    try:
-        def get(path):
-            url = f"http://127.0.0.1:{port}{path}?token={token}"
-            with urllib.request.urlopen(url, timeout=30) as response:
-                return json.loads(response.read())
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assignments = get("/formgrader/api/assignments")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with jupyter_server(root) as request:
+        assignments = request("/formgrader/api/assignments")
         assert {a["name"] for a in assignments} == set(ASSIGNMENTS)
-        submissions = get(f"/formgrader/api/submissions/{FIRST}")
-        scores = {s["student"]: s["score"] for s in submissions}
-        for (student, assignment), passes in expected.items():
-            if assignment == FIRST:
-                maximum = _max_points(FIRST)
-                assert scores[student] == pytest.approx(
-                    sum(maximum[g] for g, ok in passes.items() if ok)), student
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        submissions = request(f"/formgrader/api/submissions/{FIRST}")
+    scores = {s["student"]: s["score"] for s in submissions}
+    maximum = _max_points(FIRST)
+    for (student, assignment), passes in expected.items():
+        if assignment == FIRST:
+            wanted = sum(maximum[g] for g, ok in passes.items() if ok)
+            assert scores[student] == pytest.approx(wanted), student
