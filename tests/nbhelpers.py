@@ -103,6 +103,7 @@ def jupyter_server(root: Path):
     import socket
     import subprocess
     import sys
+    import tempfile
     import time
     import urllib.parse
     import urllib.request
@@ -116,7 +117,8 @@ def jupyter_server(root: Path):
          f"--port={port}", f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
          "--ServerApp.disable_check_xsrf=True"],
         cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(Path(root) / ".jupyter")})
+        # A private config dir: no user settings leak in, and nothing is written into ``root``.
+        env={**os.environ, "JUPYTER_CONFIG_DIR": tempfile.mkdtemp(prefix="jupyter-config-")})
 
     def request(path, data=None, timeout=300):
         url = f"http://127.0.0.1:{port}{path}?token={token}"
