@@ -2,6 +2,7 @@
 through its grade cells."""
 
 import pytest
+import torch
 from nbhelpers import failing, grade_with
 
 ASSIGNMENT = "02_conv_dims"
@@ -13,6 +14,16 @@ EXERCISES = {"embeddings_to_conv1d_input": EMBED, "conv_output_size": SIZE,
              "conv_output_shape": SHAPE, "conv1d_naive": NAIVE}
 # The reference conv_output_shape calls conv_output_size, so a wrong size may fail shape cells too.
 MAY_ALSO_FAIL = {"conv_output_size": SHAPE}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """The grade cells run many tiny convolutions; on a busy machine two threads make each one
+    wait for the other (about 10 ms a call instead of 0.1 ms)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_grade_cells_are_the_expected_ones():
@@ -162,6 +173,12 @@ WRONG = {
             return conv_output_shape_reference(input_shape, out_channels, kernel_size, stride,
                                                padding, dilation)[1:]
     """),
+    "shape returns a list": ("conv_output_shape", """
+        def conv_output_shape(input_shape, out_channels, kernel_size, stride=1, padding=0,
+                              dilation=1):
+            return list(conv_output_shape_reference(input_shape, out_channels, kernel_size,
+                                                    stride, padding, dilation))
+    """),
     "shape accepts any number of axes": ("conv_output_shape", """
         def conv_output_shape(input_shape, out_channels, kernel_size, stride=1, padding=0,
                               dilation=1):
@@ -193,6 +210,21 @@ WRONG = {
         def conv1d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
             out = conv1d_naive_reference(x[:, :1], weight[:, :1], bias, stride, padding, dilation)
             return out
+    """),
+    "naive averages over input channels": ("conv1d_naive", """
+        def conv1d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            out = conv1d_naive_reference(x, weight, None, stride, padding, dilation) / x.shape[1]
+            return out if bias is None else out + bias[:, None]
+    """),
+    "naive builds an nn.Conv1d": ("conv1d_naive", """
+        def conv1d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            layer = nn.Conv1d(x.shape[1], weight.shape[0], weight.shape[2], stride=stride,
+                              padding=padding, dilation=dilation, bias=bias is not None)
+            with torch.no_grad():
+                layer.weight.copy_(weight)
+                if bias is not None:
+                    layer.bias.copy_(bias)
+                return layer(x)
     """),
     "naive calls F.conv1d": ("conv1d_naive", """
         def conv1d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
