@@ -1,0 +1,362 @@
+"""Play the reference solution, correct alternatives and common wrong answers of
+03_stride_padding_dilation through its grade cells."""
+
+import pytest
+from nbhelpers import failing, grade_with
+
+ASSIGNMENT = "03_stride_padding_dilation"
+EKS = {"s03_eks_plain", "s03_eks_dilated"}
+SAME = {"s03_same_odd", "s03_same_dilated", "s03_same_errors"}
+NAIVE = {"s03_naive_basic", "s03_naive_stride_padding", "s03_naive_dilation",
+         "s03_naive_no_builtin"}
+RF = {"s03_rf_single", "s03_rf_strides", "s03_rf_dilation", "s03_rf_pytorch"}
+EXERCISES = {"effective_kernel_size": EKS, "same_padding": SAME, "conv2d_naive": NAIVE,
+             "receptive_field": RF}
+
+
+def test_grade_cells_are_the_expected_ones():
+    assert set(grade_with(ASSIGNMENT)) == EKS | SAME | NAIVE | RF
+
+
+def test_reference_solution_passes_every_grade_cell():
+    assert not failing(grade_with(ASSIGNMENT))
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_unsolved_stub_fails_every_cell_of_its_exercise_only(name):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    assert failing(grade_with(ASSIGNMENT, {name: stub})) == EXERCISES[name]
+
+
+CORRECT = {
+    "effective kernel as k plus the gaps": """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return kernel_size + (kernel_size - 1) * (dilation - 1)
+    """,
+    "effective kernel as a NumPy integer": """
+        import numpy as np
+        def effective_kernel_size(kernel_size, dilation=1):
+            return np.int64(dilation) * (kernel_size - 1) + 1
+    """,
+    "same padding via divmod": """
+        def same_padding(kernel_size, dilation=1):
+            half, odd = divmod(dilation * (kernel_size - 1), 2)
+            if odd:
+                raise ValueError("no symmetric padding keeps the length")
+            return half
+    """,
+    "same padding from the effective kernel size": """
+        def same_padding(kernel_size, dilation=1):
+            span = dilation * (kernel_size - 1) + 1
+            if span % 2 == 0:
+                raise ValueError(f"an effective kernel of {span} cells has no centre")
+            return (span - 1) // 2
+    """,
+    "naive conv with F.unfold and a matrix product": """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            def pair(v):
+                return (v, v) if isinstance(v, int) else tuple(v)
+            (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+            n, _, h, w = x.shape
+            c_out, _, kh, kw = weight.shape
+            cols = F.unfold(x, (kh, kw), dilation=dilation, padding=padding, stride=stride)
+            h_out = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            w_out = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            out = (weight.reshape(c_out, -1) @ cols).view(n, c_out, h_out, w_out)
+            if bias is not None:
+                out = out + bias.view(1, -1, 1, 1)
+            return out
+    """,
+    "naive conv with loops over output cells and torch's _pair": """
+        from torch.nn.modules.utils import _pair
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+            n, c_in, h, w = x.shape
+            c_out, _, kh, kw = weight.shape
+            xp = torch.zeros(n, c_in, h + 2 * ph, w + 2 * pw)
+            xp[:, :, ph:ph + h, pw:pw + w] = x
+            h_out = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            w_out = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            rows, cols = torch.arange(kh) * dh, torch.arange(kw) * dw
+            out = torch.zeros(n, c_out, h_out, w_out)
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[:, :, i * sh + rows][:, :, :, j * sw + cols]   # (N, C_in, kh, kw)
+                    out[:, :, i, j] = torch.einsum("nckl,ockl->no", window, weight)
+            if bias is not None:
+                out += bias.view(1, -1, 1, 1)
+            return out
+    """,
+    "naive conv with Tensor.unfold windows": """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            def pair(v):
+                return (v, v) if isinstance(v, int) else tuple(v)
+            (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+            kh, kw = weight.shape[-2:]
+            xp = F.pad(x, (pw, pw, ph, ph))
+            windows = xp.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)
+            windows = windows[..., ::dh, ::dw]                  # (N, C_in, H_out, W_out, kh, kw)
+            out = torch.einsum("nchwkl,ockl->nohw", windows, weight)
+            return out if bias is None else out + bias[None, :, None, None]
+    """,
+    "naive conv with a loop over channels and taps, settings as lists": """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            settings = []
+            for value in (stride, padding, dilation):
+                settings.append([value, value] if isinstance(value, int) else list(value))
+            (sh, sw), (ph, pw), (dh, dw) = settings
+            n, c_in, h, w = x.shape
+            c_out, _, kh, kw = weight.shape
+            xp = F.pad(x, [pw, pw, ph, ph])
+            h_out = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            w_out = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            out = torch.zeros(n, c_out, h_out, w_out)
+            for o in range(c_out):
+                for c in range(c_in):
+                    for a in range(kh):
+                        for b in range(kw):
+                            part = xp[:, c, a * dh::sh, b * dw::sw][:, :h_out, :w_out]
+                            out[:, o] += weight[o, c, a, b] * part
+                if bias is not None:
+                    out[:, o] += bias[o]
+            return out
+    """,
+    "receptive field from the output down": """
+        def receptive_field(layers):
+            field = 1
+            for kernel_size, stride, dilation in reversed(layers):
+                field = (field - 1) * stride + dilation * (kernel_size - 1) + 1
+            return field
+    """,
+    "receptive field with math.prod": """
+        import math
+        def receptive_field(layers):
+            return 1 + sum(d * (k - 1) * math.prod(s for _, s, _ in layers[:i])
+                           for i, (k, _, d) in enumerate(layers))
+    """,
+}
+
+
+@pytest.mark.parametrize("label", sorted(CORRECT))
+def test_correct_alternatives_pass_every_cell(label):
+    assert not failing(grade_with(ASSIGNMENT, source=CORRECT[label]))
+
+
+# A correct by-tap implementation of conv2d_naive with one place to plant each mistake.
+NAIVE_TEMPLATE = """
+    def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+        def pair(v):
+            return {pair}
+        (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+        {tweak}
+        n, c_in, h, w = x.shape
+        c_out, _, kh, kw = weight.shape
+        xp = {pad}
+        h_out = {h_out}
+        w_out = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+        out = torch.zeros(n, c_out, h_out, w_out)
+        for a in range(kh):
+            for b in range(kw):
+                cells = xp[:, :, a * dh:a * dh + (h_out - 1) * sh + 1:sh,
+                           b * dw:b * dw + (w_out - 1) * sw + 1:sw]
+                out = out + {combine}
+        if bias is not None:
+            out = out + {bias}
+        return out
+"""
+NAIVE_PARTS = {"pair": "(v, v) if isinstance(v, int) else tuple(v)", "tweak": "pass",
+               "pad": "F.pad(x, (pw, pw, ph, ph))",
+               "h_out": "(xp.shape[2] - dh * (kh - 1) - 1) // sh + 1",
+               "combine": 'torch.einsum("oc,nchw->nohw", weight[:, :, a, b], cells)',
+               "bias": "bias.view(1, -1, 1, 1)"}
+
+
+def naive_with(**changes):
+    return NAIVE_TEMPLATE.format(**{**NAIVE_PARTS, **changes})
+
+
+def test_naive_template_without_changes_is_correct():
+    assert not failing(grade_with(ASSIGNMENT, source=naive_with()))
+
+
+WRONG = {
+    # effective_kernel_size
+    "effective kernel d*k": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return dilation * kernel_size
+    """),
+    "effective kernel k+d": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return kernel_size + dilation
+    """),
+    "effective kernel forgets the +1": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return dilation * (kernel_size - 1)
+    """),
+    "effective kernel k+d-1": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return kernel_size + dilation - 1
+    """),
+    "effective kernel ignores dilation": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return kernel_size
+    """),
+    "effective kernel returns a float": ("effective_kernel_size", """
+        def effective_kernel_size(kernel_size, dilation=1):
+            return dilation * (kernel_size - 1) + 1.0
+    """),
+    # same_padding
+    "same padding k//2 ignoring dilation": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            return kernel_size // 2
+    """),
+    "same padding k//2, raising for even k": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if kernel_size % 2 == 0:
+                raise ValueError("even kernel")
+            return kernel_size // 2
+    """),
+    "same padding returns a float": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if dilation * (kernel_size - 1) % 2:
+                raise ValueError("odd total")
+            return dilation * (kernel_size - 1) / 2
+    """),
+    "same padding never raises": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            return dilation * (kernel_size - 1) // 2
+    """),
+    "same padding raises for every even kernel": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if kernel_size % 2 == 0:
+                raise ValueError("even kernel")
+            return dilation * (kernel_size - 1) // 2
+    """),
+    "same padding (k//2)*d": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            return (kernel_size // 2) * dilation
+    """),
+    "same padding raises the wrong exception": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if dilation * (kernel_size - 1) % 2:
+                raise RuntimeError("odd total")
+            return dilation * (kernel_size - 1) // 2
+    """),
+    "same padding returns the total, not per side": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if dilation * (kernel_size - 1) % 2:
+                raise ValueError("odd total")
+            return dilation * (kernel_size - 1)
+    """),
+    "same padding returns a pair": ("same_padding", """
+        def same_padding(kernel_size, dilation=1):
+            if dilation * (kernel_size - 1) % 2:
+                raise ValueError("odd total")
+            p = dilation * (kernel_size - 1) // 2
+            return (p, p)
+    """),
+    # conv2d_naive
+    "naive conv flips the kernel": ("conv2d_naive", naive_with(tweak="weight = weight.flip(-1, -2)")),
+    "naive conv ignores dilation": ("conv2d_naive", naive_with(tweak="dh = dw = 1")),
+    "naive conv strides along the height only": ("conv2d_naive", naive_with(tweak="sw = 1")),
+    "naive conv strides along the width only": ("conv2d_naive", naive_with(tweak="sh = 1")),
+    "naive conv swaps the stride pair": ("conv2d_naive", naive_with(tweak="sh, sw = sw, sh")),
+    "naive conv swaps the dilation pair": ("conv2d_naive", naive_with(tweak="dh, dw = dw, dh")),
+    "naive conv swaps the padding pair (F.pad order)": ("conv2d_naive",
+                                                        naive_with(pad="F.pad(x, (ph, ph, pw, pw))")),
+    "naive conv pads one side only": ("conv2d_naive", naive_with(pad="F.pad(x, (pw, 0, ph, 0))")),
+    "naive conv pads one side only, size from the formula": (
+        "conv2d_naive", naive_with(pad="F.pad(x, (0, 2 * pw, 0, 2 * ph))")),
+    "naive conv ignores padding": ("conv2d_naive", naive_with(pad="x")),
+    "naive conv forgets the bias": ("conv2d_naive", naive_with(bias="0")),
+    "naive conv reads only input channel 0": (
+        "conv2d_naive", naive_with(combine='torch.einsum("o,nhw->nohw", weight[:, 0, a, b], cells[:, 0])')),
+    "naive conv averages over input channels": (
+        "conv2d_naive",
+        naive_with(combine='torch.einsum("oc,nchw->nohw", weight[:, :, a, b], cells) / c_in')),
+    "naive conv rounds the output size up": (
+        "conv2d_naive", naive_with(h_out="-(-(xp.shape[2] - dh * (kh - 1) - 1) // sh) + 1")),
+    "naive conv handles only int settings": ("conv2d_naive", naive_with(pair="(v, v)")),
+    "naive conv calls F.conv2d": ("conv2d_naive", """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            return F.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    """),
+    "naive conv calls torch.conv2d": ("conv2d_naive", """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            return torch.conv2d(x, weight, bias, stride, padding, dilation)
+    """),
+    "naive conv builds an nn.Conv2d": ("conv2d_naive", """
+        def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
+            c_out, c_in, kh, kw = weight.shape
+            layer = nn.Conv2d(c_in, c_out, (kh, kw), stride=stride, padding=padding,
+                              dilation=dilation, bias=bias is not None)
+            with torch.no_grad():
+                layer.weight.copy_(weight)
+                if bias is not None:
+                    layer.bias.copy_(bias)
+                return layer(x)
+    """),
+    # receptive_field
+    "receptive field sums kernel sizes": ("receptive_field", """
+        def receptive_field(layers):
+            return sum(k for k, s, d in layers)
+    """),
+    "receptive field ignores strides": ("receptive_field", """
+        def receptive_field(layers):
+            return 1 + sum(d * (k - 1) for k, s, d in layers)
+    """),
+    "receptive field ignores dilation": ("receptive_field", """
+        def receptive_field(layers):
+            field, jump = 1, 1
+            for k, s, d in layers:
+                field += (k - 1) * jump
+                jump *= s
+            return field
+    """),
+    "receptive field uses the current layer's stride": ("receptive_field", """
+        def receptive_field(layers):
+            field, jump = 1, 1
+            for k, s, d in layers:
+                jump *= s
+                field += d * (k - 1) * jump
+            return field
+    """),
+    "receptive field multiplies by all strides": ("receptive_field", """
+        import math
+        def receptive_field(layers):
+            return 1 + sum(d * (k - 1) for k, s, d in layers) * math.prod(s for _, s, _ in layers)
+    """),
+    "receptive field recursion in the wrong order": ("receptive_field", """
+        def receptive_field(layers):
+            field = 1
+            for k, s, d in layers:
+                field = (field - 1) * s + d * (k - 1) + 1
+            return field
+    """),
+    "receptive field multiplies kernel sizes": ("receptive_field", """
+        import math
+        def receptive_field(layers):
+            return math.prod(d * (k - 1) + 1 for k, s, d in layers)
+    """),
+    "receptive field counts only the positions read (no holes)": ("receptive_field", """
+        def receptive_field(layers):
+            convs = []
+            for k, s, d in layers:
+                conv = nn.Conv1d(1, 1, k, stride=s, dilation=d, bias=False)
+                nn.init.ones_(conv.weight)
+                convs.append(conv)
+            x = torch.ones(1, 1, 800, requires_grad=True)
+            nn.Sequential(*convs)(x)[0, 0, 0].backward()
+            return int((x.grad != 0).sum())
+    """),
+}
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_fails_its_exercise_and_nothing_else(label):
+    name, source = WRONG[label]
+    failed = failing(grade_with(ASSIGNMENT, source=source))
+    assert failed & EXERCISES[name], f"{label!r} passes every cell of {name}"
+    assert failed <= EXERCISES[name], f"{label!r} also fails {failed - EXERCISES[name]}"
