@@ -1,0 +1,450 @@
+"""Play the reference solution, correct alternatives and common wrong answers of 05_dropout
+through its grade cells."""
+
+import textwrap
+
+import pytest
+from nbhelpers import failing, grade_with
+
+ASSIGNMENT = "05_dropout"
+DROPOUT = {"d05_dropout_values", "d05_dropout_statistics", "d05_dropout_edges",
+           "d05_dropout_no_builtin"}
+MODULE = {"d05_module_basics", "d05_module_train", "d05_module_eval"}
+EXERCISES = {"dropout": DROPOUT, "MyDropout": MODULE}
+# The reference MyDropout calls dropout; a broken dropout may also fail the module's eval cell
+# (d05_module_train swaps in a correct dropout while it runs, so it never does).
+MAY_ALSO_FAIL = {"dropout": {"d05_module_eval"}}
+
+
+def test_grade_cells_are_the_expected_ones():
+    assert set(grade_with(ASSIGNMENT)) == DROPOUT | MODULE
+
+
+def test_reference_solution_passes_every_grade_cell():
+    assert not failing(grade_with(ASSIGNMENT))
+
+
+STUBS = {
+    "dropout": """
+        def dropout(x, p=0.5, training=True, generator=None):
+            raise NotImplementedError()
+    """,
+    # What the release holds: each method's solution replaced by a raise.
+    "MyDropout": """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                raise NotImplementedError()
+
+            def forward(self, x):
+                raise NotImplementedError()
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_unsolved_stub_fails_every_cell_of_its_exercise(name):
+    failed = failing(grade_with(ASSIGNMENT, source=STUBS[name]))
+    assert EXERCISES[name] <= failed <= EXERCISES[name] | MAY_ALSO_FAIL.get(name, set())
+
+
+CORRECT = {
+    "bernoulli mask": """
+        def dropout(x, p=0.5, training=True, generator=None):
+            if p < 0 or p > 1:
+                raise ValueError("p must lie in [0, 1]")
+            if not training:
+                return x
+            if p == 1:
+                return torch.zeros_like(x)
+            mask = torch.bernoulli(torch.full_like(x, 1 - p), generator=generator)
+            return x * mask / (1 - p)
+    """,
+    "torch.where with rand_like and a copy in eval mode": """
+        def dropout(x, p=0.5, training=True, generator=None):
+            if not (0 <= p <= 1):
+                raise ValueError(f"bad p {p}")
+            if not training:
+                return x.clone()
+            scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+            keep = torch.rand_like(x, generator=generator) < 1 - p
+            return torch.where(keep, x * scale, torch.zeros_like(x))
+    """,
+    "uniform_ on an empty tensor, scale as a tensor": """
+        def dropout(x, p=0.5, training=True, generator=None):
+            if not 0.0 <= p <= 1.0:
+                raise ValueError("dropout probability has to be between 0 and 1")
+            if training and p > 0:
+                u = torch.empty(x.shape, dtype=torch.float64).uniform_(0, 1, generator=generator)
+                keep = (u > p).to(x.dtype)
+                return x * keep * (1.0 / (1.0 - p) if p < 1 else 0.0)
+            return x
+    """,
+    "bernoulli_ in place on a new mask tensor": """
+        def dropout(x, p=0.5, training=True, generator=None):
+            if p < 0.0 or p > 1.0:
+                raise ValueError("p")
+            if not training or p == 0.0:
+                return x
+            mask = x.new_empty(x.shape).bernoulli_(1.0 - p, generator=generator)
+            if p == 1.0:
+                return x * mask
+            mask.div_(1.0 - p)
+            return x * mask
+    """,
+    "module with F.dropout and training=self.training": """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if p < 0 or p > 1:
+                    raise ValueError("p out of range")
+                self.p = p
+
+            def forward(self, x):
+                return F.dropout(x, self.p, training=self.training)
+    """,
+    "module that branches on self.training": """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p out of range")
+                self.p = p
+
+            def forward(self, x):
+                if self.training:
+                    return dropout(x, self.p)
+                return x
+
+            def extra_repr(self):
+                return f"p={self.p}"
+    """,
+}
+
+
+@pytest.mark.parametrize("label", sorted(CORRECT))
+def test_correct_alternatives_pass_every_cell(label):
+    assert not failing(grade_with(ASSIGNMENT, source=CORRECT[label]))
+
+
+def _dropout(body: str, check: str = "if not 0 <= p <= 1:\n        raise ValueError('p')") -> str:
+    """A dropout function with the usual argument check and the given body."""
+    return ("def dropout(x, p=0.5, training=True, generator=None):\n    " + check + "\n    "
+            + textwrap.dedent(body).strip().replace("\n", "\n    ") + "\n")
+
+
+WRONG = {
+    # dropout
+    "no scaling": ("dropout", _dropout("""
+        if not training:
+            return x
+        return x * (torch.rand(x.shape, generator=generator) >= p)
+    """)),
+    "scales by (1 - p) instead of 1 / (1 - p)": ("dropout", _dropout("""
+        if not training:
+            return x
+        return x * (torch.rand(x.shape, generator=generator) >= p) * (1 - p)
+    """)),
+    "p used as the keep probability, scaled by 1 / p": ("dropout", _dropout("""
+        if not training or p == 1:
+            return x
+        if p == 0:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) < p) / p
+    """)),
+    "p used as the keep probability, scaled by 1 / (1 - p)": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) < p) / (1 - p)
+    """)),
+    "drops in eval mode too": ("dropout", _dropout("""
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "original dropout: unscaled in training, times (1 - p) in eval": ("dropout", _dropout("""
+        if not training:
+            return x * (1 - p)
+        return x * (torch.rand(x.shape, generator=generator) >= p)
+    """)),
+    "scales in eval mode as well": ("dropout", _dropout("""
+        if p == 1:
+            return x * 0
+        if not training:
+            return x / (1 - p)
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "NaN at p = 1 (tensor division by zero)": ("dropout", _dropout("""
+        if not training:
+            return x
+        keep = (torch.rand(x.shape, generator=generator) >= p).to(x.dtype)
+        return x * keep / torch.tensor(1.0 - p, dtype=x.dtype)
+    """)),
+    "ZeroDivisionError at p = 1 (Python division)": ("dropout", _dropout("""
+        if not training:
+            return x
+        scale = 1 / (1 - p)
+        return x * (torch.rand(x.shape, generator=generator) >= p) * scale
+    """)),
+    "modifies x in place with mul_": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x.mul_(torch.rand(x.shape, generator=generator) >= p).div_(1 - p)
+    """)),
+    "modifies x in place by masked assignment": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        drop = torch.rand(x.shape, generator=generator) < p
+        x[drop] = 0
+        return x * (0.0 if p == 1 else 1 / (1 - p))
+    """)),
+    "fixed mask: seeds its own generator with a constant": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        g = torch.Generator().manual_seed(0)
+        return x * (torch.rand(x.shape, generator=g) >= p) / (1 - p)
+    """)),
+    "fixed mask without a generator: torch.manual_seed inside": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        if generator is None:
+            torch.manual_seed(0)
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "re-seeds the generator it is given": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        if generator is not None:
+            generator.manual_seed(1234)
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "ignores the generator": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape) >= p) / (1 - p)
+    """)),
+    "drops exactly round(p * n) elements (permutation)": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        n = x.numel()
+        order = torch.randperm(n, generator=generator)
+        keep = torch.ones(n, dtype=torch.bool)
+        keep[order[:round(p * n)]] = False
+        return x * keep.view(x.shape) / (1 - p)
+    """)),
+    "drops whole rows (one draw per first-axis index)": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        shape = (x.shape[0],) + (1,) * (x.dim() - 1) if x.dim() > 1 else x.shape
+        return x * (torch.rand(shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "one draw for the whole tensor": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        if torch.rand((), generator=generator) < p:
+            return x * 0
+        return x / (1 - p)
+    """)),
+    "rescales by the observed share kept, not 1 / (1 - p)": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        keep = torch.rand(x.shape, generator=generator) >= p
+        return x * keep * (x.numel() / keep.sum().clamp(min=1))
+    """)),
+    "returns the scaled mask, forgets x": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return (torch.rand(x.shape, generator=generator) >= p).to(x.dtype) / (1 - p)
+    """)),
+    "cuts the gradient with detach": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x.detach() * 0
+        return x.detach() * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """)),
+    "returns a float32 mask product for float64 input": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        keep = (torch.rand(x.shape, generator=generator) >= p).float()
+        return (x * keep / (1 - p)).float()
+    """)),
+    "no ValueError": ("dropout", _dropout("""
+        if not training or p <= 0:
+            return x
+        if p >= 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """, check="pass")),
+    "ValueError only for p > 1": ("dropout", _dropout("""
+        if not training or p <= 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """, check="if p > 1:\n        raise ValueError('p')")),
+    "rejects p = 1 (checks [0, 1))": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """, check="if not 0 <= p < 1:\n        raise ValueError('p')")),
+    "AssertionError instead of ValueError": ("dropout", _dropout("""
+        if not training or p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """, check="assert 0 <= p <= 1")),
+    "checks p only in training mode": ("dropout", _dropout("""
+        if not training:
+            return x
+        if not 0 <= p <= 1:
+            raise ValueError('p')
+        if p == 0:
+            return x
+        if p == 1:
+            return x * 0
+        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+    """, check="pass")),
+    "calls F.dropout (and so ignores the generator)": ("dropout", _dropout("""
+        return F.dropout(x, p, training=training)
+    """)),
+    "F.dropout under a seed taken from the generator": ("dropout", _dropout("""
+        if generator is not None:
+            torch.manual_seed(int(torch.randint(0, 2**31, (), generator=generator)))
+        return F.dropout(x, p, training=training)
+    """)),
+    # MyDropout
+    "module calls F.dropout without training=": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = p
+
+            def forward(self, x):
+                return F.dropout(x, self.p)
+    """),
+    "module calls dropout without training=": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = p
+
+            def forward(self, x):
+                return dropout(x, self.p)
+    """),
+    "module copies self.training once in __init__": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = p
+                self.active = self.training
+
+            def forward(self, x):
+                return dropout(x, self.p, training=self.active)
+    """),
+    "module stores p as an nn.Parameter": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = nn.Parameter(torch.tensor(float(p)))
+
+            def forward(self, x):
+                return dropout(x, float(self.p.detach()), training=self.training)
+    """),
+    "module stores p as a buffer": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.register_buffer("rate", torch.tensor(float(p)))
+                self.p = p
+
+            def forward(self, x):
+                return dropout(x, float(self.rate), training=self.training)
+    """),
+    "module stores the keep probability as p": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = 1 - p
+
+            def forward(self, x):
+                return dropout(x, 1 - self.p, training=self.training)
+    """),
+    "module does not check p": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                self.p = p
+
+            def forward(self, x):
+                return dropout(x, min(max(self.p, 0), 1), training=self.training)
+    """),
+    "module uses a fixed rate of 0.5": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = p
+
+            def forward(self, x):
+                return dropout(x, 0.5, training=self.training)
+    """),
+    "module drops nothing in training mode": ("MyDropout", """
+        class MyDropout(nn.Module):
+            def __init__(self, p=0.5):
+                super().__init__()
+                if not 0 <= p <= 1:
+                    raise ValueError("p")
+                self.p = p
+
+            def forward(self, x):
+                return x
+    """),
+}
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_fails_its_exercise(label):
+    name, source = WRONG[label]
+    failed = failing(grade_with(ASSIGNMENT, source=source))
+    assert failed & EXERCISES[name], f"{label!r} passes every cell of {name}"
+    allowed = EXERCISES[name] | MAY_ALSO_FAIL.get(name, set())
+    assert failed <= allowed, f"{label!r} also fails {failed - allowed}"
