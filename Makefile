@@ -13,7 +13,7 @@ PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test test-quick lint release clean-outputs measure
+.PHONY: install lab test test-quick lint release clean-outputs measure benchmark
 
 install: $(VENV)/.installed
 
@@ -27,11 +27,13 @@ lab: install
 		release/01_parameters/01_parameters.ipynb
 
 test: install
+	scripts/ensure_chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Quick: no notebook runs, no nbgrader end to end, no browser.
 test-quick: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 lint: install
 	$(BIN)/ruff check .
@@ -54,3 +56,7 @@ clean-outputs: install
 # Wall time and peak memory of every source notebook (the Binder budget).
 measure: install
 	$(BIN)/python scripts/measure_notebooks.py
+
+# Explorer redraw times: median and p95 from a control change to a finished redraw.
+benchmark: install
+	$(BIN)/python scripts/benchmark_explorers.py

@@ -93,13 +93,17 @@ def failing(results: dict) -> set[str]:
 
 
 @contextlib.contextmanager
-def jupyter_server(root: Path):
+def jupyter_server(root: Path, app: str = "server", log: Path | None = None, args: tuple[str, ...] = ()):
     """Run a Jupyter server on ``root`` (with nbgrader's extensions); yield ``request(path, data=None)``.
 
-    ``request`` sends GET (or POST with form ``data``) and returns the decoded JSON reply.
+    ``request`` sends GET (or POST with form ``data``) and returns the decoded JSON reply; its
+    ``url`` and ``token`` attributes are what a browser needs. ``app="lab"`` starts JupyterLab
+    instead of the bare server. With ``log`` the server's output goes to that file, which a
+    failing test can quote; ``args`` are extra command-line options.
     """
     import json
     import os
+    import shutil
     import socket
     import subprocess
     import sys
@@ -108,17 +112,21 @@ def jupyter_server(root: Path):
     import urllib.parse
     import urllib.request
 
+    if app not in ("server", "lab"):
+        raise ValueError(f"app must be 'server' or 'lab', got {app!r}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     token = "course-tests"
+    # A private config dir: no user settings leak in, and nothing is written into ``root``.
+    config_dir = tempfile.mkdtemp(prefix="jupyter-config-")
+    output = open(log, "wb") if log is not None else subprocess.DEVNULL  # closed in ``finally``
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+        [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root",
          f"--port={port}", f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
-         "--ServerApp.disable_check_xsrf=True"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        # A private config dir: no user settings leak in, and nothing is written into ``root``.
-        env={**os.environ, "JUPYTER_CONFIG_DIR": tempfile.mkdtemp(prefix="jupyter-config-")})
+         "--ServerApp.disable_check_xsrf=True", *args],
+        cwd=root, stdout=output, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": config_dir})
 
     def request(path, data=None, timeout=300):
         url = f"http://127.0.0.1:{port}{path}?token={token}"
@@ -126,6 +134,8 @@ def jupyter_server(root: Path):
         with urllib.request.urlopen(url, data=body, timeout=timeout) as response:
             return json.loads(response.read())
 
+    request.url = f"http://127.0.0.1:{port}"
+    request.token = token
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -139,4 +149,11 @@ def jupyter_server(root: Path):
         yield request
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        if log is not None:
+            output.close()
+        shutil.rmtree(config_dir, ignore_errors=True)

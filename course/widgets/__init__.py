@@ -1,0 +1,31 @@
+"""Interactive explorers for the topic notebooks, built on ipywidgets.
+
+Each explorer is a function that returns an object which displays itself in a
+notebook. The logic that turns the controls' state into a picture lives in plain
+functions next to it, so it can be tested without a browser.
+
+Importing this package imports nothing heavy: each explorer's module loads only
+when the explorer is first used.
+"""
+
+from importlib import import_module
+
+__all__ = ["batch_explorer", "conv_explorer", "dropout_explorer", "pooling_explorer", "softmax_explorer"]
+
+_MODULE_OF = {
+    "batch_explorer": "batches",
+    "conv_explorer": "conv",
+    "dropout_explorer": "dropout",
+    "pooling_explorer": "pooling",
+    "softmax_explorer": "softmax",
+}
+
+
+def __getattr__(name):
+    if name in _MODULE_OF:
+        return getattr(import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])
