@@ -27,7 +27,7 @@ lab: install
 		release/01_parameters/01_parameters.ipynb
 
 test: install
-	scripts/ensure_chromium.sh
+	scripts/ensure_system_packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -7,11 +7,10 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     IgnorePattern,
-    LimitOutput,
     SaveAutoGrades,
 )
 
-from course.grading import ResilientExecute, kernel_arguments
+from course.grading import LimitOutputSize, ResilientExecute, kernel_arguments
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -43,7 +42,7 @@ c.Autograde.autograde_preprocessors = [
     ResilientExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
-    LimitOutput,
+    LimitOutputSize,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
@@ -51,6 +50,7 @@ c.Autograde.autograde_preprocessors = [
 # ResilientExecute subclasses Execute, so it takes the Execute settings above
 # (and `--Execute.timeout=N` on the command line).
 
-# Keep huge outputs from bloating autograded notebooks and feedback.
+# Keep huge outputs from bloating autograded notebooks and feedback: lines and characters.
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100
+c.LimitOutputSize.max_chars = 100_000

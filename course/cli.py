@@ -1,0 +1,69 @@
+"""The ``course`` command: instructor tools. ``course grade ASSIGNMENT`` grades a class."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _grade(args) -> int:
+    from tqdm import tqdm
+
+    from course.classgrade import GradingError, grade_class, submission_count
+
+    root = Path.cwd()
+    try:
+        total = submission_count(root, args.assignment)
+    except GradingError as err:
+        print(f"course grade: {err}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    with tqdm(total=total, unit="student", desc=f"grading {args.assignment}", file=sys.stderr) as bar:
+        def progress(result):
+            bar.update(1)
+            bar.write(f"  {result.student}: {result.status}"
+                      + (f" ({result.detail})" if result.detail else "")
+                      + (" [reused]" if result.reused else ""))
+        try:
+            results = grade_class(root, args.assignment, workers=args.workers, sandbox=not args.no_sandbox,
+                                  timeout=args.timeout, force=args.force, progress=progress)
+        except GradingError as err:
+            print(f"course grade: {err}", file=sys.stderr)
+            return 2
+    counts = Counter(r.status for r in results)
+    print(f"\n{args.assignment}: {len(results)} students in {time.monotonic() - started:.1f} s "
+          f"({', '.join(f'{n} {s}' for s, n in counts.items())})")
+    for r in results:
+        print(f"  {r.student:<24} {r.total:6.1f}  {r.status}" + (f": {r.detail}" if r.detail else ""))
+    print(f"grades: {root / f'grades-{args.assignment}.csv'}   feedback: {root / 'feedback'}/")
+    return 0 if counts.get("failed", 0) == 0 else 1
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``course`` console script."""
+    parser = argparse.ArgumentParser(prog="course", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade every submission of an assignment (parallel, sandboxed)",
+                                description="Run it from the course root (where nbgrader_config.py is).")
+    grade.add_argument("assignment", help="assignment id, e.g. 01_parameters")
+    grade.add_argument("--workers", type=int, default=None, help="parallel jobs (default: number of cores)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without the sandbox (only for code you trust)")
+    grade.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds "
+                       "(default: nbgrader_config.py's Execute.timeout)")
+    grade.add_argument("--force", action="store_true", help="re-run every submission, even unchanged ones")
+    args = parser.parse_args(argv)
+    if args.command == "grade":
+        if args.workers is not None and args.workers < 1:
+            parser.error("--workers must be at least 1")
+        return _grade(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
