@@ -156,14 +156,6 @@ c.CourseDirectory.root = {job!r}
 """
 
 
-def _sandbox_keep(root: Path) -> list[str]:
-    """Folders inside the course root the kernel needs: the Python environment, the course package."""
-    import course
-
-    needed = [Path(sys.prefix).resolve(), Path(course.__file__).resolve().parent]
-    return sorted({str(p) for p in needed if p.is_relative_to(root)})
-
-
 def _run_job(root: Path, work: Path, assignment: str, student: str, submission: Path, names: list[str],
              sandbox: bool, timeout: int | None, force: bool) -> StudentResult:
     result = StudentResult(student)
@@ -194,7 +186,7 @@ def _run_job(root: Path, work: Path, assignment: str, student: str, submission: 
     template = _JOB_CONFIG if sandbox else _JOB_CONFIG_UNSANDBOXED
     (job / "nbgrader_config.py").write_text(template.format(
         config=str(root / "nbgrader_config.py"), job=str(job), hidden=[str(root)],
-        keep=_sandbox_keep(root)))
+        keep=[]))
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}", "--force",
                "--log-level=WARN"]
     if timeout is not None:

@@ -76,14 +76,36 @@ def _tasks_of_this_user() -> int:
     return count
 
 
+def _runtime_folders() -> list[Path]:
+    """Folders the sandboxed Python needs: its environment and the ``course`` package."""
+    import course
+
+    folders = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+               Path(sys.executable).resolve().parent.parent, Path(course.__file__).resolve().parent}
+    return [f.resolve() for f in folders]
+
+
+def _with_runtime(keep: list[Path], hidden: list[Path]) -> list[Path]:
+    """``keep`` plus every runtime folder that /tmp's tmpfs or a hidden folder would cover.
+
+    A fresh clone may well live under /tmp, and its virtual environment with it: without
+    this, the sandbox would hide the very interpreter it is asked to run.
+    """
+    covering = [Path("/tmp"), *(Path(h).resolve() for h in hidden)]
+    extra = [f for f in _runtime_folders() if any(f.is_relative_to(c) for c in covering)]
+    folders = sorted({Path(k).resolve() for k in keep} | set(extra), key=lambda f: len(f.parts))
+    # A folder inside another kept one is mounted with it already.
+    return [f for i, f in enumerate(folders) if not any(f.is_relative_to(g) for g in folders[:i])]
+
+
 def sandbox_prefix(workdir: Path, writable: list[Path], hidden: list[Path], keep: list[Path],
                    limits: Limits = Limits()) -> list[str]:
     """The command words that start a program inside the sandbox.
 
     ``workdir`` is mounted read-only and becomes the working folder; ``writable``
     folders are mounted read-write (the kernel's socket folder); ``hidden`` folders
-    are replaced by empty ones, then ``keep`` folders inside them are mounted back
-    read-only.
+    are replaced by empty ones, then ``keep`` folders inside them (and the Python
+    environment and ``course`` package, wherever they are) are mounted back read-only.
     """
     processes = _tasks_of_this_user() + limits.processes
     command = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
@@ -93,10 +115,11 @@ def sandbox_prefix(workdir: Path, writable: list[Path], hidden: list[Path], keep
     command += ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--ro-bind", "/", "/",
                 "--dev", "/dev", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
                 "--proc", "/proc", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
-    for folder in hidden:
-        command += ["--tmpfs", str(folder)]
-    for folder in keep:
-        command += ["--ro-bind", str(folder), str(folder)]
+    # Shallower mounts first: a kept folder inside a hidden one shows through it, and a hidden
+    # folder inside a kept one (a course that lives inside the Python environment) stays hidden.
+    mounts = [(f, "--ro-bind") for f in _with_runtime(keep, hidden)] + [(Path(f), "--tmpfs") for f in hidden]
+    for folder, kind in sorted(mounts, key=lambda m: (len(m[0].parts), m[1] == "--tmpfs")):
+        command += ["--tmpfs", str(folder)] if kind == "--tmpfs" else ["--ro-bind", str(folder), str(folder)]
     command += ["--ro-bind", str(workdir), str(workdir)]
     for folder in writable:
         command += ["--bind", str(folder), str(folder)]

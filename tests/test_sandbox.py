@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,30 @@ def test_processes_of_the_sandbox_cannot_see_the_outside(run):
     """Check that the sandbox has its own process table"""
     result = run("import os; print(len([p for p in os.listdir('/proc') if p.isdigit()]))")
     assert int(result.stdout) < 5, result.stdout
+
+
+def test_python_runs_even_where_its_environment_is_hidden(tmp_path):
+    """Check that the interpreter and course package stay visible when /tmp or a hidden folder holds them"""
+    # A fresh clone under /tmp keeps its virtual environment inside the course root, which is
+    # hidden, under /tmp, which is replaced by scratch space: both would hide the interpreter.
+    environment_parent = Path(sys.prefix).resolve().parent
+    work = tmp_path / "work"
+    work.mkdir()
+    code = "import course, torch; print('ran', torch.ones(2).sum().item())"
+    command = sandbox_prefix(work, [], [environment_parent], []) + [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ran 2.0", result.stderr
+
+
+def test_hidden_folder_inside_a_kept_one_stays_hidden(tmp_path):
+    """Check that the mount order hides a folder inside a kept one and shows a kept one inside a hidden one"""
+    outer, work = tmp_path / "outer", tmp_path / "work"
+    (outer / "secret").mkdir(parents=True)
+    (outer / "secret" / "answers.txt").write_text("hidden")
+    (outer / "shared.txt").write_text("visible")
+    work.mkdir()
+    code = (f"import os; print(open({str(outer / 'shared.txt')!r}).read());"
+            f"print(os.listdir({str(outer / 'secret')!r}))")
+    command = sandbox_prefix(work, [], [outer / "secret"], [outer]) + [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split("\n")[:2] == ["visible", "[]"], result.stderr
