@@ -13,7 +13,7 @@ PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test test-quick lint release clean-outputs measure benchmark
+.PHONY: install lab test test-quick lint release clean-outputs measure benchmark benchmark-grading
 
 install: $(VENV)/.installed
 
@@ -60,3 +60,9 @@ measure: install
 # Explorer redraw times: median and p95 from a control change to a finished redraw.
 benchmark: install
 	$(BIN)/python scripts/benchmark_explorers.py
+
+# `course grade` against plain nbgrader on one synthetic class: both times, their ratio, same scores.
+# Runs nbgrader's alembic by name, hence the PATH.
+benchmark-grading: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/benchmark_grading.py --students 12 \
+		--assignments 01_parameters 02_conv_dims 03_stride_padding_dilation

@@ -14,15 +14,34 @@ __all__ = ["main"]
 def _grade(args) -> int:
     from tqdm import tqdm
 
-    from course.classgrade import GradingError, grade_class, submission_count
+    from course.classgrade import GradingError, check_course, grade_class, submission_count
 
     root = Path.cwd()
     try:
+        if args.zip is not None:
+            from course.zipcollect import ZipCollectError, collect_zip
+
+            check_course(root, args.assignment)
+            try:
+                collected = collect_zip(root, args.assignment, Path(args.zip))
+            except ZipCollectError as err:
+                raise GradingError(str(err)) from None
+            print(f"collected {len(collected.students)} students from {args.zip}: "
+                  f"{', '.join(collected.students)}", file=sys.stderr)
+            if collected.skipped:
+                print(f"skipped {len(collected.skipped)} files that match no student and notebook: "
+                      f"{', '.join(collected.skipped)}", file=sys.stderr)
         total = submission_count(root, args.assignment)
     except GradingError as err:
         print(f"course grade: {err}", file=sys.stderr)
         return 2
-    started = time.monotonic()
+    if not args.no_sandbox:
+        from course.sandbox import process_cap_problem
+
+        if (problem := process_cap_problem()) is not None:
+            print(f"course grade: warning: no cap on processes: {problem}. Run as an ordinary user, "
+                  "or give root a writable pids cgroup.", file=sys.stderr)
+    started, timings = time.monotonic(), {}
     with tqdm(total=total, unit="student", desc=f"grading {args.assignment}", file=sys.stderr) as bar:
         def progress(result):
             bar.update(1)
@@ -31,13 +50,16 @@ def _grade(args) -> int:
                       + (" [reused]" if result.reused else ""))
         try:
             results = grade_class(root, args.assignment, workers=args.workers, sandbox=not args.no_sandbox,
-                                  timeout=args.timeout, force=args.force, progress=progress)
+                                  timeout=args.timeout, force=args.force, progress=progress,
+                                  timings=timings)
         except GradingError as err:
             print(f"course grade: {err}", file=sys.stderr)
             return 2
     counts = Counter(r.status for r in results)
     print(f"\n{args.assignment}: {len(results)} students in {time.monotonic() - started:.1f} s "
-          f"({', '.join(f'{n} {s}' for s, n in counts.items())})")
+          f"({', '.join(f'{n} {s}' for s, n in counts.items())}); running the notebooks "
+          f"{timings.get('run', 0):.1f} s, gradebook {timings.get('record', 0):.1f} s, "
+          f"feedback and CSV {timings.get('report', 0):.1f} s")
     for r in results:
         print(f"  {r.student:<24} {r.total:6.1f}  {r.status}" + (f": {r.detail}" if r.detail else ""))
     print(f"grades: {root / f'grades-{args.assignment}.csv'}   feedback: {root / 'feedback'}/")
@@ -57,6 +79,11 @@ def main(argv=None) -> int:
     grade.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds "
                        "(default: nbgrader_config.py's Execute.timeout)")
     grade.add_argument("--force", action="store_true", help="re-run every submission, even unchanged ones")
+    grade.add_argument("--zip", metavar="DIR", default=None,
+                       help="first gather LMS downloads (zip files or notebooks) in DIR into submitted/ "
+                            "with nbgrader's zip_collect; files are matched by name: "
+                            "<student>_..._<notebook>.ipynb, or <student>.zip / <student>/ "
+                            "holding the notebooks")
     args = parser.parse_args(argv)
     if args.command == "grade":
         if args.workers is not None and args.workers < 1:

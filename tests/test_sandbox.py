@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course.sandbox import Limits, sandbox_prefix, sandbox_problem
+from course.sandbox import Limits, ProcessGroup, process_cap_problem, sandbox_prefix, sandbox_problem
 
 if shutil.which("bwrap") is None and os.environ.get("COURSE_REQUIRE_SANDBOX") != "1":
     pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)", allow_module_level=True)
@@ -103,3 +103,39 @@ def test_hidden_folder_inside_a_kept_one_stays_hidden(tmp_path):
     command = sandbox_prefix(work, [], [outer / "secret"], [outer]) + [sys.executable, "-c", code]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.stdout.split("\n")[:2] == ["visible", "[]"], result.stderr
+
+
+@pytest.mark.skipif(process_cap_problem() is not None, reason="no process cap can be had here")
+def test_processes_are_capped_even_for_root(run):
+    """Check that forking stops at the cap, whoever runs the grader, and nothing outlives the group"""
+    group = ProcessGroup.create(40) if os.geteuid() == 0 else None
+    code = ("import os, time\nstarted = 0\ntry:\n    for _ in range(300):\n"
+            "        if os.fork() == 0:\n            time.sleep(30); os._exit(0)\n        started += 1\n"
+            "except OSError as err:\n    print('stopped after', started, type(err).__name__)\nelse:\n"
+            "    print('started', started)")
+    try:
+        command = sandbox_prefix(run.work, [], [run.course], [], Limits(processes=40), group) + \
+            [sys.executable, "-c", code]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        words = result.stdout.split()
+        assert words[:2] == ["stopped", "after"] and int(words[2]) < 60, result.stdout + result.stderr
+    finally:
+        if group is not None:
+            group.destroy()
+            assert not group.path.exists()
+
+
+def test_home_folders_and_password_hashes_are_hidden(run):
+    """Check that a file in the grader's home and the contents of /etc/shadow cannot be read"""
+    home = Path.home()
+    secret = home / f".course-sandbox-probe-{os.getpid()}"
+    secret.write_text("the grader's token")
+    try:
+        code = (f"import os\nprint(os.path.exists({str(secret)!r}))\n"
+                "try:\n    print(len(open('/etc/shadow').read()))\nexcept OSError as err:\n"
+                "    print(type(err).__name__)")
+        lines = run(code).stdout.split()
+        assert lines[0] == "False", lines
+        assert lines[1] in ("0", "FileNotFoundError", "PermissionError"), lines
+    finally:
+        secret.unlink()
