@@ -7,8 +7,9 @@ How it works, from the course root (the folder with ``nbgrader_config.py``):
    nbgrader's own ``autograde`` there, with the kernel in the sandbox of
    :mod:`course.sandbox`. Up to ``--workers`` jobs run at once, each worker in a
    long-lived nbgrader process (:mod:`course.jobrunner`), with the cores shared out
-   among the kernels; one broken job never touches another. A job whose submission has not changed since its last
-   finished run is reused, so an interrupted run can simply be started again.
+   among the kernels; one broken job never touches another. A job whose submission
+   has not changed since its last finished run is reused, so an interrupted run can
+   simply be started again.
 2. **Record, once.** Plain ``nbgrader autograde --force`` then runs in the real course
    folder with :class:`course.grading.ReplayExecute` in place of execution: it takes
    each cell's outputs from step 1, and nbgrader writes the gradebook and

@@ -168,9 +168,9 @@ def _tasks_of_this_user() -> int:
 
 def _runtime_folders() -> list[Path]:
     """Folders the sandboxed Python needs: its environment and the ``course`` package."""
-    import course
-
     import site
+
+    import course
 
     folders = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
                Path(sys.executable).resolve().parent.parent, Path(course.__file__).resolve().parent}
