@@ -2,15 +2,8 @@
 
 from pathlib import Path
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    IgnorePattern,
-    SaveAutoGrades,
-)
-
-from course.grading import LimitOutputSize, ResilientExecute, kernel_arguments
+from course.grading import autograde_pipeline, feedback_pipeline, kernel_arguments, sanitize_pipeline
+from course.outputs import FeedbackExporter
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -36,21 +29,18 @@ c.Execute.extra_arguments = kernel_arguments()
 # A student who deletes a test cell gets it back, instead of losing it silently.
 c.OverwriteCells.add_missing_cells = True
 
-# nbgrader's own pipeline with ResilientExecute in place of Execute: a kernel that
-# dies fails the remaining cells instead of dropping the whole submission.
-c.Autograde.autograde_preprocessors = [
-    ResilientExecute,
-    IgnorePattern,
-    ClearMetadataPreprocessor,
-    LimitOutputSize,
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
-]
+# nbgrader's own pipelines, with the course's steps swapped in (see course.grading): a kernel
+# that dies or hangs fails cells instead of the submission, grade cells need the kernel's
+# confirmation, a pasted test cell keeps its points, and no output or feedback shows hidden tests.
+c.Autograde.sanitize_preprocessors = sanitize_pipeline()
+c.Autograde.autograde_preprocessors = autograde_pipeline()
+c.GenerateFeedback.preprocessors = feedback_pipeline()
+c.GenerateFeedback.exporter_class = FeedbackExporter      # HTML a submission wrote never runs in feedback
 # ResilientExecute subclasses Execute, so it takes the Execute settings above
 # (and `--Execute.timeout=N` on the command line).
 
-# Keep huge outputs from bloating autograded notebooks and feedback: lines and characters.
+# Keep huge outputs from bloating autograded notebooks and feedback: lines, and characters of
+# every kind of output (course.outputs.LimitOutputSize has caps on pictures and outputs too).
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100
 c.LimitOutputSize.max_chars = 100_000

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.grading import KERNEL_DIED, KERNEL_STUCK
 from course.jobrunner import JobRunner
 
 __all__ = ["GradingError", "StudentResult", "check_course", "grade_class", "submission_count"]
@@ -226,8 +227,11 @@ def _run_job(root: Path, work: Path, assignment: str, student: str, submission: 
     enames = {o.get("ename") for o in outputs}
     if not finished or not all((executed / f"{n}.ipynb").exists() for n in names):
         result.status, result.detail = "failed", (log.strip().splitlines() or ["no output"])[-1][:200]
-    elif "KernelDied" in enames:
+    elif KERNEL_DIED in enames:
         result.status, result.detail = "crashed", "the kernel died; later cells were not run"
+    elif KERNEL_STUCK in enames:
+        result.status = "timed out"
+        result.detail = "a cell ran past the time limit and ignored the interrupt; later cells not run"
     elif "CellTimeoutError" in enames:
         result.status, result.detail = "timed out", "a cell ran past the per-cell time limit"
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "status": result.status,
@@ -238,16 +242,14 @@ def _run_job(root: Path, work: Path, assignment: str, student: str, submission: 
 # -- step 2 and 3: nbgrader's bookkeeping, feedback, CSV ---------------------------------
 _REPLAY_CONFIG = """\
 # Written by `course grade`: nbgrader's autograde, outputs taken from the sandboxed run.
-from course.grading import HideHiddenTests, ReplayExecute
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import Execute, GetGrades
+from course.grading import ReplayExecute
+from nbgrader.preprocessors import Execute
 c = get_config()  # noqa: F821
 load_subconfig({config!r})  # noqa: F821
 c.Autograde.autograde_preprocessors = [
     ReplayExecute if isinstance(p, type) and issubclass(p, Execute) else p
     for p in c.Autograde.autograde_preprocessors]
 c.ReplayExecute.executed = {executed!r}
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 """
 
 

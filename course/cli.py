@@ -8,7 +8,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "printable"]
+
+
+def printable(text: object) -> str:
+    """``text`` safe for a terminal: control characters (ANSI and OSC escapes among them) escaped.
+
+    Student names, grade ids and error messages come from submissions; printed raw, an escape
+    sequence could retitle the terminal, hide lines or, on some terminals, run commands.
+    """
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in str(text))
 
 
 def _grade(args) -> int:
@@ -26,34 +35,37 @@ def _grade(args) -> int:
                 collected = collect_zip(root, args.assignment, Path(args.zip))
             except ZipCollectError as err:
                 raise GradingError(str(err)) from None
-            print(f"collected {len(collected.students)} students from {args.zip}: "
-                  f"{', '.join(collected.students)}", file=sys.stderr)
+            print(f"collected {len(collected.students)} students from {printable(args.zip)}: "
+                  f"{printable(', '.join(collected.students))}", file=sys.stderr)
             if collected.skipped:
                 print(f"skipped {len(collected.skipped)} files that match no student and notebook: "
-                      f"{', '.join(collected.skipped)}", file=sys.stderr)
+                      f"{printable(', '.join(collected.skipped))}", file=sys.stderr)
         total = submission_count(root, args.assignment)
     except GradingError as err:
-        print(f"course grade: {err}", file=sys.stderr)
+        print(f"course grade: {printable(err)}", file=sys.stderr)
         return 2
     if not args.no_sandbox:
-        from course.sandbox import process_cap_problem
+        from course.sandbox import memory_cap_problem, process_cap_problem
 
         if (problem := process_cap_problem()) is not None:
             print(f"course grade: warning: no cap on processes: {problem}. Run as an ordinary user, "
                   "or give root a writable pids cgroup.", file=sys.stderr)
+        if (problem := memory_cap_problem()) is not None:
+            print(f"course grade: warning: no memory cgroup: {problem}. Each kernel's address space is "
+                  "still capped, but memory it holds in memfds is not.", file=sys.stderr)
     started, timings = time.monotonic(), {}
     with tqdm(total=total, unit="student", desc=f"grading {args.assignment}", file=sys.stderr) as bar:
         def progress(result):
             bar.update(1)
-            bar.write(f"  {result.student}: {result.status}"
-                      + (f" ({result.detail})" if result.detail else "")
+            bar.write(f"  {printable(result.student)}: {result.status}"
+                      + (f" ({printable(result.detail)})" if result.detail else "")
                       + (" [reused]" if result.reused else ""))
         try:
             results = grade_class(root, args.assignment, workers=args.workers, sandbox=not args.no_sandbox,
                                   timeout=args.timeout, force=args.force, progress=progress,
                                   timings=timings)
         except GradingError as err:
-            print(f"course grade: {err}", file=sys.stderr)
+            print(f"course grade: {printable(err)}", file=sys.stderr)
             return 2
     counts = Counter(r.status for r in results)
     print(f"\n{args.assignment}: {len(results)} students in {time.monotonic() - started:.1f} s "
@@ -61,7 +73,8 @@ def _grade(args) -> int:
           f"{timings.get('run', 0):.1f} s, gradebook {timings.get('record', 0):.1f} s, "
           f"feedback and CSV {timings.get('report', 0):.1f} s")
     for r in results:
-        print(f"  {r.student:<24} {r.total:6.1f}  {r.status}" + (f": {r.detail}" if r.detail else ""))
+        print(f"  {printable(r.student):<24} {r.total:6.1f}  {r.status}"
+              + (f": {printable(r.detail)}" if r.detail else ""))
     print(f"grades: {root / f'grades-{args.assignment}.csv'}   feedback: {root / 'feedback'}/")
     return 0 if counts.get("failed", 0) == 0 else 1
 

@@ -1,8 +1,8 @@
-"""nbgrader glue: the course's execute preprocessor and its kernel guard.
+"""nbgrader glue: the course's execute preprocessor, its kernel guard, and the pipelines.
 
 ``nbgrader_config.py`` wires these in; nothing here runs on import.
 
-Two problems of plain nbgrader 0.9 are fixed here:
+Problems of plain nbgrader 0.9 fixed here (the outputs' side is in :mod:`course.outputs`):
 
 * **The stderr trap.** nbgrader scores a grade cell 0 when it wrote anything to
   stderr, so a correct answer that triggers a PyTorch ``UserWarning`` would earn
@@ -15,21 +15,30 @@ Two problems of plain nbgrader 0.9 are fixed here:
   grades nothing. :class:`ResilientExecute` records the crash in the cell that
   caused it, marks every later cell as not run, and lets nbgrader grade the
   notebook: cells that ran before the crash keep their results, later grade
-  cells score 0, and the rest of the class is graded as usual.
+  cells score 0, and the rest of the class is graded as usual. A cell that ignores the
+  interrupt at its time limit is handled the same way.
+* **The kernel's word.** A grade cell passes only when the kernel also returns a random
+  number that IPython evaluates only after a cell ran without error, and the kernel runs
+  in an empty folder of its own, never in the folder of the submission's files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute, LimitOutput, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from nbgrader.preprocessors import Execute
+from traitlets import Unicode
 
-__all__ = ["KERNEL_GUARD", "RESTORE", "TEST_GUARD", "HideHiddenTests", "LimitOutputSize", "ReplayExecute",
-           "ResilientExecute", "SandboxedExecute", "kernel_arguments"]
+__all__ = ["KERNEL_GUARD", "RESTORE", "TEST_GUARD", "ReplayExecute", "ResilientExecute", "SandboxedExecute",
+           "kernel_arguments"]
 
 # Runs inside the grading kernel at start-up. ipykernel publishes each stream
 # under its ``name``; renaming the stderr stream re-labels everything written to it.
@@ -50,12 +59,25 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
                         traceback=[f"{ename}: {evalue}"])
 
 
-class ResilientExecute(Execute):
-    """nbgrader's ``Execute``, except that a dead kernel fails cells instead of the submission.
+# Error names the grader writes into cells; ``course grade`` reads its statuses from them.
+KERNEL_DIED, KERNEL_STUCK, GUARD_FAILED, NOT_CONFIRMED = (
+    "KernelDied", "KernelStuck", "TestGuardError", "TestNotConfirmed")
 
-    Before each grade cell it also runs ``course.guard.restore()`` in the kernel, so a
-    submission's monkeypatching of the tools the tests use is undone first. If that
-    fails, the grade cell fails without running.
+
+class ResilientExecute(Execute):
+    """nbgrader's ``Execute``, hardened against submissions that break or fool the kernel.
+
+    * A kernel that dies fails the cell it died in and every later cell, instead of the
+      whole submission; cells before it keep their results.
+    * A cell that runs past the time limit and ignores the interrupt (it blocks SIGINT, or
+      sits in a C call) is treated the same way: the kernel is killed, not waited for.
+    * Before each grade cell, ``course.guard.restore()`` runs in the kernel, so monkeypatching
+      of the tests' tools is undone first; if that fails, the grade cell fails unrun.
+    * A grade cell passes only if the kernel *also* answers a per-cell random number that
+      IPython evaluates only after a cell ran without error. A submission that hides error
+      messages or rewrites replies to ``ok`` without knowing that number fails the cell.
+    * The kernel starts in an empty folder of its own: files handed in with the notebook
+      (a ``course/`` package of its own, say) are never on its import path.
     """
 
     def _restore_test_tools(self) -> str | None:
@@ -69,8 +91,16 @@ class ResilientExecute(Execute):
             return f"the tests' guard could not run ({reason}); this test cell was not run"
         return None
 
+    async def async_start_new_kernel(self, **kwargs):
+        self._kernel_folder = tempfile.mkdtemp(prefix="course-kernel-cwd-")
+        kwargs["cwd"] = self._kernel_folder
+        return await super().async_start_new_kernel(**kwargs)
+
+    # nbclient binds the synchronous name to its own coroutine: point it at this one.
+    start_new_kernel = run_sync(async_start_new_kernel)
+
     def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died_in = None
+        self._kernel_died_in, self._died_how, self._kernel_folder = None, KERNEL_DIED, None
         try:
             return super().preprocess(nb, resources, km)
         except DeadKernelError:
@@ -78,31 +108,79 @@ class ResilientExecute(Execute):
             if self._kernel_died_in is None:
                 raise
             return self.nb, self.resources
+        finally:
+            if self._kernel_folder:
+                shutil.rmtree(self._kernel_folder, ignore_errors=True)
+
+    def on_cell_executed(self, **kwargs):
+        self._last_reply = kwargs.get("execute_reply")
+        return super().on_cell_executed(**kwargs)
 
     def preprocess_cell(self, cell, resources, index):
         if self._kernel_died_in is not None:
             if cell.cell_type == "code":
-                cell.outputs = [_error_output(
-                    "KernelDied",
-                    f"not run: the kernel died while running cell {self._kernel_died_in}")]
+                cell.outputs = [_error_output(self._died_how, f"not run: the kernel {self._how_it_ended()} "
+                                              f"while running cell {self._kernel_died_in}")]
             return cell, resources
+        grade = cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
         try:
-            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
-                problem = self._restore_test_tools()
-                if problem:
-                    cell.outputs = [_error_output("TestGuardError", problem)]
-                    self.nb.cells[index] = cell
-                    return cell, resources
-            return super().preprocess_cell(cell, resources, index)
+            if not grade:
+                return super().preprocess_cell(cell, resources, index)
+            problem = self._restore_test_tools()
+            if problem:
+                cell.outputs = [_error_output(GUARD_FAILED, problem)]
+                self.nb.cells[index] = cell
+                return cell, resources
+            return self._run_confirmed(cell, resources, index)
         except DeadKernelError:
             self._kernel_died_in = index
-            self.log.warning("The kernel died while running cell %d; later cells are not run.",
-                             index)
+            self.log.warning("The kernel died while running cell %d; later cells are not run.", index)
             cell.outputs.append(_error_output(
-                "KernelDied",
+                KERNEL_DIED,
                 "the kernel died while running this cell (os._exit, a crash, or too much memory)"))
             return cell, resources
+        except CellTimeoutError:
+            # The interrupt did not stop the cell: nothing more can be run in this kernel.
+            self._kernel_died_in, self._died_how = index, KERNEL_STUCK
+            self.log.warning("Cell %d did not stop when interrupted; the kernel is killed.", index)
+            self._kill_kernel()
+            cell.outputs.append(_error_output(
+                KERNEL_STUCK, f"this cell ran past the {self.timeout} s limit and did not stop when "
+                "interrupted (it blocks the interrupt, or waits in a call that cannot be interrupted); "
+                "the kernel was stopped"))
+            return cell, resources
 
+    def _how_it_ended(self) -> str:
+        return "was stopped" if self._died_how == KERNEL_STUCK else "died"
+
+    def _run_confirmed(self, cell, resources, index):
+        """Run a grade cell, asking the kernel for a number only a cell that finished cleanly returns."""
+        nonce = secrets.randbelow(10**18) + 10**18
+        send = self.kc.execute
+
+        def execute(code, **kwargs):
+            return send(code, **kwargs, user_expressions={"course_done": str(nonce)})
+
+        self.kc.execute, self._last_reply = execute, None
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            del self.kc.execute     # the instance attribute only; the client's method shows again
+        content = (self._last_reply or {}).get("content", {})
+        answer = (content.get("user_expressions") or {}).get("course_done", {})
+        confirmed = content.get("status") == "ok" and answer.get("status") == "ok" and \
+            answer.get("data", {}).get("text/plain") == str(nonce)
+        if not confirmed and not any(o.get("output_type") == "error" for o in cell.outputs):
+            cell.outputs.append(_error_output(
+                NOT_CONFIRMED, "the kernel did not confirm that this test cell ran to its end without an "
+                "error, so it does not count as passed"))
+        return cell, resources
+
+    def _kill_kernel(self) -> None:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
 
 
 # -- `course grade`: parallel, sandboxed execution, then nbgrader's own bookkeeping ------------
@@ -141,49 +219,60 @@ class ReplayExecute(Execute):
         return nb, resources
 
 
-class LimitOutputSize(LimitOutput):
-    """nbgrader's ``LimitOutput`` (which counts lines), plus a cap on characters per cell.
+# -- the pipelines nbgrader_config.py sets: nbgrader's own, with the course's steps in place --
+def _nbgrader_default(converter: str, trait: str) -> list:
+    from nbgrader import converters
 
-    One ``print('x' * 20_000_000)`` is a single line, so without this it would keep
-    20 MB in the autograded notebook and the feedback.
+    return getattr(converters, converter).class_traits()[trait].default()
+
+
+def autograde_pipeline(default: list | None = None) -> list:
+    """nbgrader's autograde preprocessors (``default``, else nbgrader's own list) with the course's.
+
+    ``Execute`` becomes :class:`ResilientExecute`, followed by
+    :class:`~course.outputs.StrictGradeCells`; ``LimitOutput`` becomes
+    :class:`~course.outputs.LimitOutputSize`, followed by
+    :class:`~course.outputs.ScrubHiddenTests`. Every other step stays where nbgrader put it,
+    so a newer nbgrader's steps are kept.
     """
+    from nbgrader.preprocessors import LimitOutput
 
-    max_chars = Integer(100_000, help="characters of stream output kept per cell").tag(config=True)
+    from course.outputs import LimitOutputSize, ScrubHiddenTests, StrictGradeCells
 
-    def preprocess_cell(self, cell, resources, index):
-        cell, resources = super().preprocess_cell(cell, resources, index)
-        budget = self.max_chars
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                if len(output.text) > budget:
-                    output.text = output.text[:max(budget, 0)] + "\n... Output truncated ...\n"
-                budget -= len(output.text)
-        return cell, resources
+    default = _nbgrader_default("Autograde", "autograde_preprocessors") if default is None else default
+    swaps = {Execute: (ResilientExecute, StrictGradeCells), LimitOutput: (LimitOutputSize, ScrubHiddenTests)}
+    missing = [p.__name__ for p in swaps if p not in default]
+    if missing:
+        raise ValueError(f"nbgrader's autograde pipeline has no {', '.join(missing)}: "
+                         "check the nbgrader version")
+    return [step for p in default for step in swaps.get(p, (p,))]
 
 
-class HideHiddenTests(NbGraderPreprocessor):
-    """For feedback: replace hidden-test code with a placeholder and drop tracebacks that quote it.
+def sanitize_pipeline(default: list | None = None) -> list:
+    """nbgrader's sanitize preprocessors, with ``DeduplicateCells`` in place of ``DeduplicateIds``."""
+    from nbgrader.preprocessors import DeduplicateIds
 
-    The error name and message stay, so a student still learns what was wrong.
+    from course.outputs import DeduplicateCells
+
+    default = _nbgrader_default("Autograde", "sanitize_preprocessors") if default is None else default
+    if DeduplicateIds not in default:
+        raise ValueError("nbgrader's sanitize pipeline has no DeduplicateIds: check the nbgrader version")
+    return [DeduplicateCells if p is DeduplicateIds else p for p in default]
+
+
+def feedback_pipeline(default: list | None = None) -> list:
+    """nbgrader's feedback preprocessors, with hidden tests hidden and HTML sanitised after ``GetGrades``.
+
+    nbconvert's ``SanitizeHTML`` escapes unsafe HTML in markdown and outputs and drops
+    JavaScript, so nothing a submission wrote runs when the feedback page is opened.
     """
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+    from nbgrader.preprocessors import GetGrades
 
-    begin = Unicode("### BEGIN HIDDEN TESTS").tag(config=True)
-    end = Unicode("### END HIDDEN TESTS").tag(config=True)
+    from course.outputs import HideHiddenTests
 
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or self.begin not in cell.source:
-            return cell, resources
-        kept, hiding = [], False
-        for line in cell.source.splitlines():
-            if self.begin in line:
-                hiding = True
-                kept.append(line[:len(line) - len(line.lstrip())] + "# (hidden tests: not shown in feedback)")
-            elif self.end in line:
-                hiding = False
-            elif not hiding:
-                kept.append(line)
-        cell.source = "\n".join(kept)
-        for output in cell.outputs:
-            if output.output_type == "error":
-                output.traceback = [f"{output.ename}: {output.evalue}"]
-        return cell, resources
+    default = _nbgrader_default("GenerateFeedback", "preprocessors") if default is None else default
+    if GetGrades not in default:
+        raise ValueError("nbgrader's feedback pipeline has no GetGrades: check the nbgrader version")
+    after = {GetGrades: (GetGrades, HideHiddenTests, SanitizeHTML)}
+    return [step for p in default for step in after.get(p, (p,))]

@@ -2,25 +2,39 @@
 
 The kernel (the only process that runs student code) is started as
 
-    prlimit <limits> -- bwrap <mounts> -- python -m ipykernel_launcher -f ...
+    [sh -c 'move into cgroup'] prlimit <limits> -- bwrap <mounts> -- python -m ipykernel_launcher -f ...
 
 so that it has
 
 * no network (``--unshare-net``; it talks to the grader over Unix sockets);
-* a read-only view of the machine, with the course folder (``source/``, the
-  gradebook, every submission) and the home folders hidden behind empty tmpfs
-  mounts, except the Python environment and the ``course`` package, which are
-  mounted back read-only, and ``/etc/shadow`` masked;
-* a read-only working folder holding this one submission, and a writable,
-  size-capped ``/tmp`` (and a small ``/dev/shm``) as its only scratch space;
+* a file system built from an allowlist, all read-only: the Python runtime (interpreter,
+  standard library, site-packages), the ``course`` package folder alone, the system folders
+  (/usr and the /bin, /lib... links into it), a few files of /etc (the loader's cache, time
+  zone, user names, fonts; no /etc/shadow, no /etc/ssh) and /sys/devices/system/cpu, which
+  PyTorch's CPU detection reads. Nothing else of the machine exists inside: no course folder,
+  no other submission, no home folder, /var, /run, /opt or /srv, and so no Unix socket file
+  made by a host process either. Folders passed as ``hidden`` (the course root) stay empty
+  even where they lie inside an allowlisted folder;
+* an empty, writable working folder ``/tmp/work`` of its own inside a size-capped ``/tmp``
+  (and a small ``/dev/shm``), its only scratch space. The submission's folder is not mounted:
+  files a student handed in (a ``course/`` package of their own, say) cannot shadow real
+  modules, and the notebook, hidden tests restored, cannot be read back;
 * none of the grader's environment variables but the few a kernel needs;
-* caps on address space, CPU time, processes/threads and file size, plus
-  nbgrader's per-cell timeout, which the grader enforces from outside. Linux does
-  not apply the process cap (RLIMIT_NPROC) to root, so when grading runs as root
-  the kernel is also put in a ``pids`` cgroup of its own, which caps its processes
-  and lets the grader kill every one of them at the end.
+* caps on address space, CPU time, processes/threads and file size, plus nbgrader's per-cell
+  timeout, which the grader enforces from outside;
+* where a cgroup can be made (as root, in practice), a cgroup of its own (:mod:`course.cgroups`)
+  that caps its memory, memfds and tmpfs files included, and its processes, which Linux's
+  RLIMIT_NPROC does not do for root; past the memory cap the kernel is killed, and the grader
+  records a crashed kernel. The grader kills whatever is left in the group at the end.
 
-Limits of this design are listed in README's instructor section.
+Without a cgroup (not root, or a read-only cgroup file system), :func:`memory_cap_problem` says
+why and only RLIMIT_AS applies: memory held in memfds, which needs no address space, is then not
+capped, and tmpfs memory only by the sizes of /tmp and /dev/shm. Likewise, as root without a
+pids cgroup, :func:`process_cap_problem` says why nothing caps the number of processes.
+
+Read-only mounts do not stop ``connect()``: a socket file that a host process puts inside an
+allowlisted folder (the Python environment, say) would be reachable. Abstract Unix sockets are
+not, in the sandbox's own network namespace. Other limits are listed in README's instructor section.
 """
 
 from __future__ import annotations
@@ -36,13 +50,22 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Dict, List, Unicode
 
-__all__ = ["Limits", "ProcessGroup", "SandboxedKernelManager", "kernel_environment", "process_cap_problem",
-           "sandbox_prefix", "sandbox_problem"]
+from course.cgroups import ControlGroup, cap_problem
+
+__all__ = ["Limits", "ProcessGroup", "SandboxedKernelManager", "kernel_environment", "memory_cap_problem",
+           "process_cap_problem", "sandbox_prefix", "sandbox_problem"]
+
+# The kernel's cgroup caps processes and memory alike; the old name stays for callers.
+ProcessGroup = ControlGroup
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource caps for one grading kernel."""
+    """Resource caps for one grading kernel.
+
+    ``memory_bytes`` caps both the address space (RLIMIT_AS) and, where a cgroup can be
+    made, the memory the kernel's processes hold, swap, memfds and tmpfs files included.
+    """
 
     memory_bytes: int = 4 * 2**30
     cpu_seconds: int = 600
@@ -59,8 +82,8 @@ def sandbox_problem() -> str | None:
     for tool, package in [("bwrap", "bubblewrap"), ("prlimit", "util-linux"), ("setpriv", "util-linux")]:
         if shutil.which(tool) is None:
             return f"`{tool}` is not installed (Debian package {package}: apt-get install {package})"
-    probe = ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev",
-             "--proc", "/proc", "--", "true"]
+    # The very mounts a kernel gets, with this interpreter: a missing library shows here.
+    probe = _bwrap_arguments([], [], [], Limits()) + [sys.executable, "-c", "pass"]
     result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         return ("bubblewrap cannot create a sandbox here (user namespaces may be disabled): "
@@ -68,88 +91,26 @@ def sandbox_problem() -> str | None:
     return None
 
 
-class ProcessGroup:
-    """A ``pids`` cgroup that caps how many processes and threads a sandbox may have.
-
-    RLIMIT_NPROC counts per user and does not bind root at all, so a kernel started by
-    root could fork without end; a cgroup caps it either way. Creating one needs write
-    access to a cgroup hierarchy with the pids controller, which in practice means root.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    @classmethod
-    def create(cls, limit: int) -> ProcessGroup | None:
-        """A new group capped at ``limit`` tasks, or None where no cgroup can be made."""
-        for hierarchy in _pids_hierarchies():
-            path = hierarchy / f"course-grade-{os.getpid()}-{os.urandom(4).hex()}"
-            try:
-                path.mkdir()
-            except OSError:
-                continue
-            try:
-                (path / "pids.max").write_text(str(limit))
-            except OSError:
-                path.rmdir()
-                continue
-            return cls(path)
-        return None
-
-    def prefix(self) -> list[str]:
-        """Command words that move the program into this group before it starts."""
-        return ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(self.path)]
-
-    def tasks(self) -> list[int]:
-        """Processes in the group now."""
-        try:
-            return [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
-        except OSError:
-            return []
-
-    def destroy(self, wait_seconds: float = 10) -> None:
-        """Kill whatever still runs in the group, then remove it."""
-        import signal
-        import time
-
-        deadline = time.monotonic() + wait_seconds
-        while (pids := self.tasks()) and time.monotonic() < deadline:
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.05)
-        try:
-            self.path.rmdir()
-        except OSError:
-            pass  # still busy: an empty group is removed by the next cleanup of this folder
-
-
-def _pids_hierarchies() -> list[Path]:
-    """cgroup folders with the pids controller where a new group might be made."""
-    found = []
-    v1 = Path("/sys/fs/cgroup/pids")
-    if (v1 / "cgroup.procs").exists():
-        found.append(v1)
-    v2 = Path("/sys/fs/cgroup")
-    try:
-        if "pids" in (v2 / "cgroup.subtree_control").read_text().split():
-            found.append(v2)
-    except OSError:
-        pass
-    return found
-
-
 def process_cap_problem() -> str | None:
-    """Why the sandbox cannot cap the number of processes here, or None when it can."""
+    """Why the sandbox cannot cap the number of processes here, or None when it can.
+
+    Creates nothing (cheap, no side effects); see :func:`course.cgroups.cap_problem`.
+    """
     if os.geteuid() != 0:
         return None  # RLIMIT_NPROC binds every user but root
-    group = ProcessGroup.create(1)
-    if group is None:
-        return ("grading runs as root, which RLIMIT_NPROC does not bind, and no pids cgroup can be "
-                "created here (/sys/fs/cgroup is read-only or has no pids controller)")
-    group.destroy()
+    if (problem := cap_problem("pids")) is not None:
+        return f"grading runs as root, which RLIMIT_NPROC does not bind, and {problem}"
+    return None
+
+
+def memory_cap_problem() -> str | None:
+    """Why the sandbox cannot cap a kernel's memory with a cgroup here, or None when it can.
+
+    Creates nothing (cheap, no side effects).
+    """
+    if (problem := cap_problem("memory")) is not None:
+        return (f"{problem}; only the address-space limit applies, so memory a kernel holds in "
+                "memfds is not capped (nor tmpfs memory beyond the sizes of /tmp and /dev/shm)")
     return None
 
 
@@ -167,80 +128,104 @@ def _tasks_of_this_user() -> int:
 
 
 def _runtime_folders() -> list[Path]:
-    """Folders the sandboxed Python needs: its environment and the ``course`` package."""
+    """Folders the sandboxed Python needs: its environment, its site-packages and ``course``."""
     import site
 
     import course
 
-    folders = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
-               Path(sys.executable).resolve().parent.parent, Path(course.__file__).resolve().parent}
-    user_site = Path(site.getusersitepackages())     # `pip install --user` puts packages here
-    if site.ENABLE_USER_SITE and user_site.is_dir():
-        folders.add(user_site)
-    return [f.resolve() for f in folders]
+    folders = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+               Path(sys.executable).resolve().parent.parent, Path(course.__file__).resolve().parent,
+               *(Path(p) for p in site.getsitepackages())]
+    if site.ENABLE_USER_SITE:          # `pip install --user` puts packages here
+        folders.append(Path(site.getusersitepackages()))
+    return [f.resolve() for f in folders if f.is_dir()]
 
 
-# Where a grader's secrets usually are. Hidden for every kernel, not only when grading runs as
-# root: even an ordinary user's home holds SSH keys and tokens that student code could print.
-_PRIVATE_FOLDERS = ("/root", "/home", "/etc/ssh")
-_PRIVATE_FILES = ("/etc/shadow", "/etc/gshadow")
+# Debian links most of these to /usr: a link is made as a link, a folder is mounted.
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# The loader's cache and config, the time zone, user and group names (getpass, pwd), the
+# alternatives /usr/bin links through, and fontconfig's config (matplotlib runs fc-list).
+_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ld.so.preload", "localtime", "timezone", "passwd",
+        "group", "nsswitch.conf", "alternatives", "fonts")
+# PyTorch's cpuinfo (and OpenBLAS) read the CPU topology here; some builds complain on stderr
+# without it, and nbgrader fails a grade cell that writes to stderr.
+_SYS = ("/sys/devices/system/cpu",)
+_WORKDIR = "/tmp/work"    # the program's working folder, empty and its own
 
 
-def _with_runtime(keep: list[Path], hidden: list[Path]) -> list[Path]:
-    """``keep`` plus every runtime folder that /tmp's tmpfs or a hidden folder would cover.
-
-    A fresh clone may well live under /tmp, and its virtual environment with it: without
-    this, the sandbox would hide the very interpreter it is asked to run.
-    """
-    covering = [Path("/tmp"), *(Path(h).resolve() for h in hidden)]
-    extra = [f for f in _runtime_folders() if any(f.is_relative_to(c) for c in covering)]
-    folders = sorted({Path(k).resolve() for k in keep} | set(extra), key=lambda f: len(f.parts))
-    # A folder inside another kept one is mounted with it already.
-    return [f for i, f in enumerate(folders) if not any(f.is_relative_to(g) for g in folders[:i])]
+def _covered(folder: Path, by: Path, hidden: list[Path]) -> bool:
+    """Whether mounting ``by`` shows ``folder`` already: inside it, with no hidden folder between."""
+    return folder.is_relative_to(by) and not any(
+        folder.is_relative_to(h) and h.is_relative_to(by) and h != by for h in hidden)
 
 
-def sandbox_prefix(workdir: Path, writable: list[Path], hidden: list[Path], keep: list[Path],
-                   limits: Limits = Limits(), group: ProcessGroup | None = None) -> list[str]:
+def _bwrap_arguments(writable: list[Path], hidden: list[Path], keep: list[Path], limits: Limits) -> list[str]:
+    """bwrap and its options up to the ``--`` that precedes the program."""
+    # Started by root, bwrap leaves the sandboxed uid 0 every capability in its user namespace
+    # (enough to unmount what hides the course and remount / read-write): drop them all.
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+               "--dev", "/dev", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
+               "--proc", "/proc", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
+    binds = []
+    for name in _SYSTEM:
+        if os.path.islink(name):
+            command += ["--symlink", os.readlink(name), name]
+        elif os.path.isdir(name):
+            binds.append(Path(name))
+    for name in (f"/etc/{n}" for n in _ETC):
+        if os.path.islink(name):
+            command += ["--symlink", os.readlink(name), name]
+        elif os.path.exists(name):
+            binds.append(Path(name))
+    binds += [Path(p) for p in _SYS if os.path.isdir(p)]
+    hidden = [h for h in dict.fromkeys(Path(h).resolve() for h in hidden) if h.is_dir()]
+    binds += [f for f in _runtime_folders() + [Path(k).resolve() for k in keep] if f.exists()]
+    binds = list(dict.fromkeys(binds))
+    mounts = [(f, "--ro-bind") for i, f in enumerate(binds)
+              if not any(_covered(f, g, hidden) for g in binds[:i] + binds[i + 1:] if g != f)]
+    mounts += [(Path(w).resolve(), "--bind") for w in writable]
+    # A hidden folder outside every mount does not exist in the sandbox anyway; one inside
+    # a mount (a course inside the Python environment) is covered by an empty tmpfs.
+    covers = [h for h in hidden if any(h.is_relative_to(f) for f, _ in mounts)]
+    mounts += [(h, "--tmpfs") for h in covers]
+    # Shallower first: a kept folder inside a hidden one shows through it, and at equal depth
+    # the hidden one wins.
+    for folder, kind in sorted(mounts, key=lambda m: (len(m[0].parts), m[1] == "--tmpfs")):
+        command += [kind, str(folder)] if kind == "--tmpfs" else [kind, str(folder), str(folder)]
+    # The tmpfs bwrap makes for / (where it creates mount points), for /dev and for covers are
+    # writable and have no size limit: files written there would fill the machine's memory.
+    # Once the mounts inside them are made, they turn read-only.
+    for folder in ["/dev", *map(str, covers), "/"]:
+        command += ["--remount-ro", folder]
+    command += ["--dir", _WORKDIR, "--chdir", _WORKDIR,
+                # In its own PID namespace the kernel's parent is pid 1, which ipykernel would take
+                # for an orphaning.
+                "--unsetenv", "JPY_PARENT_PID",
+                # Neither Python (-m, -c) nor IPython then puts the working folder on sys.path.
+                "--setenv", "PYTHONSAFEPATH", "1",
+                "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+                "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib",
+                "--"]
+    return command
+
+
+def sandbox_prefix(workdir: Path | None, writable: list[Path], hidden: list[Path], keep: list[Path],
+                   limits: Limits = Limits(), group: ControlGroup | None = None) -> list[str]:
     """The command words that start a program inside the sandbox.
 
-    ``workdir`` is mounted read-only and becomes the working folder; ``writable``
-    folders are mounted read-write (the kernel's socket folder); ``hidden`` folders
-    are replaced by empty ones, then ``keep`` folders inside them (and the Python
-    environment and ``course`` package, wherever they are) are mounted back read-only.
-    ``group``, when given, is the pids cgroup the program is moved into first.
+    The program runs in ``/tmp/work``, an empty writable folder of its own. ``workdir``, the
+    folder the caller would have run it in (a submission's), is not mounted, and stays hidden
+    like the ``hidden`` folders even where it lies inside an allowlisted one; ``keep``
+    folders (and the Python runtime and ``course`` package, wherever they are) are mounted
+    read-only, inside hidden folders too, and ``writable`` folders read-write. ``group``,
+    when given, is the cgroup the program is moved into first.
     """
     processes = _tasks_of_this_user() + limits.processes
     command = group.prefix() if group is not None else []
     command += ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
-               f"--nproc={processes}", f"--fsize={limits.file_bytes}", "--core=0", "--"]
-    # Started by root, bwrap leaves the sandboxed uid 0 every capability in its user namespace
-    # (enough to unmount what hides the course and remount / read-write): drop them all.
-    command += ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--ro-bind", "/", "/",
-                "--dev", "/dev", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
-                "--proc", "/proc", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
-    hidden = [Path(f) for f in _PRIVATE_FOLDERS if Path(f).is_dir()] + [Path(h) for h in hidden]
-    for secret in _PRIVATE_FILES:
-        if Path(secret).exists():
-            command += ["--ro-bind", "/dev/null", secret]
-    # Shallower mounts first: a kept folder inside a hidden one shows through it, and a hidden
-    # folder inside a kept one (a course that lives inside the Python environment) stays hidden.
-    mounts = [(f, "--ro-bind") for f in _with_runtime(keep, hidden)] + [(Path(f), "--tmpfs") for f in hidden]
-    for folder, kind in sorted(mounts, key=lambda m: (len(m[0].parts), m[1] == "--tmpfs")):
-        command += ["--tmpfs", str(folder)] if kind == "--tmpfs" else ["--ro-bind", str(folder), str(folder)]
-    command += ["--ro-bind", str(workdir), str(workdir)]
-    for folder in writable:
-        command += ["--bind", str(folder), str(folder)]
-    # The tmpfs bwrap puts on /dev and those that hide folders are writable and have no size
-    # limit: files written there would fill the machine's memory. Once the mounts inside them
-    # are made, they turn read-only (the device nodes and the mounts inside are not affected).
-    for folder in ["/dev", *hidden]:
-        command += ["--remount-ro", str(folder)]
-    # In its own PID namespace the kernel's parent is pid 1, which ipykernel would take for an orphaning.
-    command += ["--unsetenv", "JPY_PARENT_PID"]
-    command += ["--chdir", str(workdir), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
-                "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib",
-                "--"]
-    return command
+                f"--nproc={processes}", f"--fsize={limits.file_bytes}", "--core=0", "--"]
+    hidden = [Path(h) for h in hidden] + ([Path(workdir)] if workdir is not None else [])
+    return command + _bwrap_arguments(writable, hidden, keep, limits)
 
 
 # The grader's environment stays outside: it may hold secrets (API tokens, passwords) that
@@ -252,9 +237,17 @@ _KERNEL_ENVIRONMENT_PREFIXES = ("LC_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "CUD
 
 
 def kernel_environment(environment: dict[str, str]) -> dict[str, str]:
-    """The part of ``environment`` a sandboxed kernel gets."""
-    return {key: value for key, value in environment.items()
+    """The part of ``environment`` a sandboxed kernel gets.
+
+    ``PYTHONPATH`` keeps only absolute folders: Python reads an empty or relative entry
+    against the working folder, where student code could plant modules.
+    """
+    kept = {key: value for key, value in environment.items()
             if key in _KERNEL_ENVIRONMENT or key.startswith(_KERNEL_ENVIRONMENT_PREFIXES)}
+    if "PYTHONPATH" in kept:
+        entries = kept["PYTHONPATH"].split(os.pathsep)
+        kept["PYTHONPATH"] = os.pathsep.join(p for p in entries if os.path.isabs(p))
+    return kept
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -267,8 +260,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-    hidden = List(Unicode(), help="folders hidden from the kernel").tag(config=True)
-    keep = List(Unicode(), help="folders inside hidden ones mounted back read-only").tag(config=True)
+    hidden = List(Unicode(), help="folders hidden from the kernel, even inside mounted ones").tag(config=True)
+    keep = List(Unicode(), help="more folders mounted read-only, inside hidden ones too").tag(config=True)
     limit_values = Dict(help="Limits fields to override").tag(config=True)
 
     _SOCKETS_INSIDE = "/tmp/kernel"    # the sockets' path prefix as the kernel sees it
@@ -287,7 +280,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = kernel_environment(kw.get("env") or dict(os.environ))
         workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
         limits = Limits(**self.limit_values)
-        self._group = ProcessGroup.create(limits.processes) if os.geteuid() == 0 else None
+        # Also for users RLIMIT_NPROC binds: only a cgroup caps memfd and tmpfs memory.
+        self._group = ControlGroup.create(limits.processes, limits.memory_bytes)
         prefix = sandbox_prefix(workdir, [], [Path(h) for h in self.hidden],
                                 [Path(k) for k in self.keep] + [private], limits, self._group)
         return prefix + kernel_cmd, kw

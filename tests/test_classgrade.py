@@ -28,13 +28,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
+import attacks
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from nbhelpers import (
     REPO,
     SOURCE,
@@ -143,7 +146,7 @@ for _t in sorted(_targets):
             print("blocked", _how, _t, type(_e).__name__)
 try:
     (pathlib.Path.cwd() / "gradebook.db").write_text("planted")
-    print("BREACH planted a gradebook in the working folder")
+    print("planted a gradebook in the working folder", pathlib.Path.cwd())
 except OSError as _e:
     print("blocked planting", type(_e).__name__)
 """
@@ -323,8 +326,9 @@ class Student:
     ``passes`` is None when nothing can be recorded (the submission is no gradable notebook).
     """
 
-    def __init__(self, nb, passes, status="graded", name=f"{FIRST}.ipynb"):
+    def __init__(self, nb, passes, status="graded", name=f"{FIRST}.ipynb", files=None):
         self.nb, self.passes, self.status, self.name = nb, passes, status, name
+        self.files = files or {}      # handed in next to the notebook: {relative path: text}
 
 
 def _insert_attacks(nb, attacks: dict[str, str]):
@@ -334,7 +338,15 @@ def _insert_attacks(nb, attacks: dict[str, str]):
     return nb
 
 
-def _class(root, port):
+def _after(nb, predicate, code, label):
+    """``nb`` with an attack cell right after the first cell for which ``predicate`` holds."""
+    nb = copy.deepcopy(nb)
+    index = next(i for i, c in enumerate(nb.cells) if predicate(c))
+    nb.cells.insert(index + 1, new_code_cell(f"# attack: {label}\n{code}"))
+    return nb
+
+
+def _class(root, port, places):
     source = read(root / "source" / FIRST / f"{FIRST}.ipynb")
     release = read(root / "release" / FIRST / f"{FIRST}.ipynb")
     quick, every = _quick(source), dict.fromkeys(points(source), True)
@@ -378,6 +390,33 @@ def _class(root, port):
 
     other = read(release_notebook(OTHER))
     corrupted = nbformat.writes(quick)
+
+    # Wrong answers that try to pass anyway, each graded honestly in this process first.
+    liars_passes = grade_with(FIRST, source=attacks.LYING_VALUES)
+    assert not any(liars_passes[g] for g in ("p01_count_basic", "p01_conv_square", "p01_identity_forward"))
+    displayed_passes = grade_with(FIRST, source=attacks.DISPLAY_BEFORE_ERROR)
+    assert not any(displayed_passes.values())
+
+    stubborn = copy.deepcopy(quick)
+    stubborn.cells.insert(second, new_code_cell(f"# attack: stubborn\n{attacks.STUBBORN}"))
+    pasted = copy.deepcopy(quick)
+    tests = [i for i, c in enumerate(pasted.cells) if is_grade_cell(c)]
+    copies = [copy.deepcopy(pasted.cells[tests[0]]), copy.deepcopy(pasted.cells[tests[-1]])]
+    for number, cell in enumerate(copies):
+        cell.id = f"pasted-{number}"          # JupyterLab gives a pasted cell an id of its own
+    pasted.cells.insert(tests[0] + 1, copies[0])      # pasted right below the original
+    pasted.cells.append(copies[1])                    # and at the very end
+    escaped = copy.deepcopy(quick)
+    foreign = copy.deepcopy(next(c for c in escaped.cells if is_grade_cell(c)))
+    foreign.metadata["nbgrader"]["grade_id"] = attacks.ESCAPE_ID
+    escaped.cells.append(foreign)
+    reader = _after(quick, is_solution_cell, attacks.READ_CALLER, "reads-tests/caller")
+    reader.cells.append(new_code_cell(f"# attack: reads-tests/history\n{attacks.READ_HISTORY}"))
+    rich = attack("rich-outputs", ("result", attacks.HUGE_RESULT), ("display", attacks.HUGE_DISPLAY),
+                  ("error", attacks.HUGE_ERROR), ("scripts", attacks.SCRIPTS))
+    rich.cells.insert(1, new_markdown_cell(attacks.MARKDOWN_SCRIPT))
+    memfd = copy.deepcopy(quick)
+    memfd.cells.append(new_code_cell(f"# attack: memfd\n{attacks.MEMFD.format()}"))
     return {
         "reference": Student(quick, every),
         "untouched": Student(_quick(release), none),
@@ -402,12 +441,35 @@ def _class(root, port):
         "corrupted": Student(corrupted[:len(corrupted) // 2].encode(), None, "not a valid notebook"),
         "other-assignment": Student(other, None, "not a valid notebook"),
         "other-assignment-own-name": Student(other, None, "not a valid notebook", name=f"{OTHER}.ipynb"),
+        "lying-values": Student(cheat(attacks.LYING_VALUES, "lying-values"), liars_passes),
+        "rewrites-checks": Student(cheat(FAKE_ANSWERS + attacks.REWRITE_CHECKS, "rewrites-checks"),
+                                   cheat_passes),
+        "drops-errors": Student(cheat(FAKE_ANSWERS + attacks.DROP_ERRORS, "drops-errors"), cheat_passes),
+        "displays-first": Student(cheat(attacks.DISPLAY_BEFORE_ERROR, "displays-first"), displayed_passes),
+        "shadow-modules": Student(_insert_attacks(cheat(FAKE_ANSWERS, "shadow-modules"),
+                                                  {"shadow-modules/check": attacks.SHADOW_CHECK}),
+                                  cheat_passes, files=attacks.SHADOW_FILES),
+        "reads-tests": Student(reader, every),
+        "other-checkouts": Student(attack("other-checkouts", attacks.OTHER_CHECKOUTS.format(
+            copy=str(places["copy"]), repo=str(REPO))), every),
+        "unix-sockets": Student(attack("unix-sockets", attacks.UNIX_SOCKETS.format(
+            path=str(places["socket"]), abstract=places["abstract"])), every),
+        "memfd": Student(memfd, every, "crashed" if _memory_cap_problem() is None else "graded"),
+        "rich-outputs": Student(rich, every),
+        "escape-codes": Student(escaped, None, "not a valid notebook"),
+        "stubborn": Student(stubborn, {gid: gid in first_ids for gid in every}, "timed out"),
+        "pasted-test": Student(pasted, every),
     }
 
 
 # Graded by plain nbgrader too, to compare: they do nothing a grader must be protected from.
 BENIGN = ["reference", "untouched", "partial", "edited-tests", "deleted-tests", "endless-loop", "sys-exit",
-          "os-exit", "kill-self"]
+          "os-exit", "kill-self", "stubborn", "pasted-test"]
+# Also graded by plain nbgrader: the attacks on grades and feedback that the course's nbgrader
+# configuration must stop without the sandbox.
+PLAIN_ATTACKS = ["lying-values", "rewrites-checks", "drops-errors", "displays-first", "shadow-modules",
+                 "reads-tests", "rich-outputs"]
+PLAIN = BENIGN + PLAIN_ATTACKS
 
 
 # -- the course -------------------------------------------------------------------------------
@@ -427,6 +489,9 @@ def _new_course(root):
 def _submit(root, student, what: Student):
     folder = root / "submitted" / student / FIRST
     folder.mkdir(parents=True)
+    for relative, text in what.files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
     if isinstance(what.nb, bytes):
         (folder / what.name).write_bytes(what.nb)
     else:
@@ -468,6 +533,37 @@ class _Listener:
         self.sock.close()
 
 
+class _UnixListener:
+    """Unix sockets on the grading machine, a file outside /tmp and an abstract one, counting connections."""
+
+    def __init__(self, folder: Path):
+        self.path, self.abstract = folder / "grader.sock", f"course-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.socks = [socket.socket(socket.AF_UNIX), socket.socket(socket.AF_UNIX)]
+        self.socks[0].bind(str(self.path))
+        self.socks[1].bind("\0" + self.abstract)
+        self.connections, self.running = [], True
+        self.threads = [threading.Thread(target=self._serve, args=(s,), daemon=True) for s in self.socks]
+        for sock, thread in zip(self.socks, self.threads, strict=True):
+            sock.listen(4)
+            sock.settimeout(0.5)
+            thread.start()
+
+    def _serve(self, sock):
+        while self.running:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            self.connections.append(sock.getsockname())
+            conn.close()
+
+    def close(self):
+        self.running = False
+        for thread, sock in zip(self.threads, self.socks, strict=True):
+            thread.join(timeout=5)
+            sock.close()
+
+
 def _sleeping_children() -> list[int]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -489,15 +585,22 @@ def course(tmp_path_factory):
     """
     root, plain = tmp_path_factory.mktemp("classgrade"), tmp_path_factory.mktemp("plain")
     scratch = tmp_path_factory.mktemp("tmpdir")     # the grader's TMPDIR: kernels' connection files go there
+    # Outside /tmp, which every sandbox replaces with its own: another checkout of the course with
+    # its hidden tests, and a socket of the grading machine, both of which must stay out of reach.
+    outside = Path(tempfile.mkdtemp(prefix="course-grade-test-", dir="/var/tmp"))
+    copy_of_course = outside / "checkout" / "source" / FIRST / f"{FIRST}.ipynb"
+    copy_of_course.parent.mkdir(parents=True)
+    shutil.copy(SOURCE / FIRST / f"{FIRST}.ipynb", copy_of_course)
     _new_course(root)
-    listener = _Listener()
+    listener, sockets = _Listener(), _UnixListener(outside)
     try:
-        students = _class(root, listener.port)
+        places = {"copy": copy_of_course, "socket": sockets.path, "abstract": sockets.abstract}
+        students = _class(root, listener.port, places)
         for student, what in students.items():
             _submit(root, student, what)
         shutil.copytree(root, plain, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if Path(folder).name == "submitted"
-                                                      and n not in BENIGN])
+                                                      and n not in PLAIN])
         gradebook_before = (root / "gradebook.db").stat().st_size
         with open(plain / "autograde.log", "w") as log:
             plain_run = subprocess.Popen(
@@ -509,14 +612,20 @@ def course(tmp_path_factory):
             finally:
                 plain_run.wait(timeout=900)
         print(f"course grade: {run.seconds:.0f} s for {len(students)} students\n{run.stdout}")
+        plain_feedback = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_feedback", FIRST, "--log-level=WARN"], cwd=plain,
+            capture_output=True, text=True, timeout=900)
         leftovers = _sleeping_children()
         for pid in leftovers:          # the fork bomb's children, had they outlived their sandbox
             os.kill(pid, signal.SIGKILL)
     finally:
         listener.close()
+        sockets.close()
+        shutil.rmtree(outside, ignore_errors=True)
     return {"root": root, "students": students, "run": run, "leftovers": leftovers, "scratch": scratch,
             "connections": listener.connections, "gradebook_before": gradebook_before,
-            "plain": plain, "plain_status": plain_run.returncode}
+            "unix_connections": sockets.connections, "plain": plain, "plain_status": plain_run.returncode,
+            "plain_feedback": plain_feedback}
 
 
 def _scores(root, assignment=FIRST):
@@ -578,7 +687,8 @@ def _breaches(root, label):
 STUDENTS = ["reference", "untouched", "partial", "edited-tests", "deleted-tests", "endless-loop", "hogs",
             "huge-files", "gradebook-vandal", "snoops", "monkeypatcher",
             "swallows-errors", "sys-exit", "os-exit", "kill-self", "prints-a-lot", "corrupted",
-            "other-assignment", "other-assignment-own-name"]
+            "other-assignment", "other-assignment-own-name", *PLAIN_ATTACKS, "stubborn", "pasted-test",
+            "other-checkouts", "unix-sockets", "memfd", "escape-codes"]
 
 
 @pytest.mark.slow
@@ -696,7 +806,8 @@ def test_big_files_fail_or_are_capped(course):
     wrote = {m.group(1): (int(m.group(2)), int(m.group(3)))
              for m in re.finditer(r"WROTE ([\w -]+): (\d+) MB, largest file (\d+) MB", output)}
     assert set(wrote) == {"working folder", "tmp", "course root", "dev", "dev-shm", "socket folder"}, output
-    assert wrote["working folder"] == wrote["course root"] == wrote["dev"] == (0, 0), output
+    assert wrote["course root"] == wrote["dev"] == (0, 0), output
+    assert wrote["working folder"][0] <= 256, output       # the kernel's own folder, in the capped /tmp
     assert wrote["tmp"][0] <= 256 and wrote["dev-shm"][0] <= 64, output
     assert max(largest for _, largest in wrote.values()) <= 64, output     # the file-size cap
     assert not list(root.rglob("big-*.bin"))
@@ -710,7 +821,9 @@ def test_gradebook_cannot_be_reached(course):
     assert mounts.count("blocked umount") == 2 and "blocked remount" in mounts, mounts
     output = _attack_output(root, "gradebook-vandal/files")
     assert f"absent {root / 'gradebook.db'}" in output, output
-    assert "blocked planting" in output and _breaches(root, "gradebook-vandal") == [], output
+    assert "planted" in output and _breaches(root, "gradebook-vandal") == [], output
+    # The kernel's working folder is its own, in the sandbox's /tmp: nothing planted there reaches the grader.
+    assert not [p for p in root.rglob("gradebook.db") if p.read_bytes() == b"planted"]
     assert (root / "gradebook.db").stat().st_size >= course["gradebook_before"]
 
 
@@ -792,12 +905,153 @@ def test_scores_identical_to_plain_nbgrader(course):
     The submissions are the same files, in a copy of the course made before grading.
     """
     plain = course["plain"]
-    assert sorted(p.name for p in (plain / "submitted").iterdir()) == sorted(BENIGN)
+    assert sorted(p.name for p in (plain / "submitted").iterdir()) == sorted(PLAIN)
     assert course["plain_status"] == 0, (plain / "autograde.log").read_text()[-3000:]
     theirs, ours = _scores(plain), _scores(course["root"])
-    assert set(theirs) == set(BENIGN)
-    assert {s: ours[s] for s in BENIGN} == theirs
+    assert set(theirs) == set(PLAIN)
+    assert {s: ours[s] for s in PLAIN} == theirs
     assert 0 < sum(theirs["partial"].values()) < sum(points(read(SOURCE / FIRST / f"{FIRST}.ipynb")).values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", PLAIN)
+def test_plain_nbgrader_grades_honestly(course, student):
+    """Check that plain `nbgrader autograde` with the course's configuration gives the honest scores"""
+    assert course["plain_status"] == 0, (course["plain"] / "autograde.log").read_text()[-3000:]
+    assert _scores(course["plain"])[student] == _expected(course["students"][student].passes)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", PLAIN)
+def test_plain_feedback_hides_the_hidden_tests_and_runs_nothing(course, student):
+    """Check that `nbgrader generate_feedback` shows no hidden test and carries no submitted script"""
+    assert course["plain_feedback"].returncode == 0, course["plain_feedback"].stderr[-3000:]
+    page = (course["plain"] / "feedback" / student / FIRST / f"{FIRST}.html").read_text()
+    hidden = _hidden_lines(read(SOURCE / FIRST / f"{FIRST}.ipynb"))
+    assert [line for line in hidden if line in _plain_text(page)] == []
+    _assert_no_submitted_script(page)
+    assert len(page) < 2 * MB
+
+
+# -- outputs: hidden tests, size, scripts, the terminal ---------------------------------------
+class _ActiveParts(HTMLParser):
+    """What a browser would run in a page: script elements' text, event-handler and javascript: attributes."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.scripts, self.handlers, self._in_script = [], [], False
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self._in_script = self._in_script or tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.handlers.append(f"<{tag} {name}={value}>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def _assert_no_submitted_script(page: str) -> None:
+    active = _ActiveParts(page)
+    for payload in attacks.PAYLOADS:
+        assert not any(payload in script for script in active.scripts), f"{payload} runs in a script element"
+        assert not any(payload in handler for handler in active.handlers), f"{payload} runs in an attribute"
+
+
+@pytest.mark.slow
+def test_feedback_carries_no_submitted_script(course):
+    """Check that HTML, JavaScript and markdown scripts from a submission are neutralised in feedback"""
+    page = (course["root"] / "feedback" / "rich-outputs" / FIRST / f"{FIRST}.html").read_text()
+    assert "pwned-by-html" in page        # the text is still there to see, escaped
+    _assert_no_submitted_script(page)
+
+
+@pytest.mark.slow
+def test_every_kind_of_output_is_capped(course):
+    """Check that a 3 MB result, a 3 MB display and a 6 MB error leave small notebooks and pages"""
+    for root in (course["root"], course["plain"]):
+        graded = root / "autograded" / "rich-outputs" / FIRST / f"{FIRST}.ipynb"
+        page = root / "feedback" / "rich-outputs" / FIRST / f"{FIRST}.html"
+        assert graded.stat().st_size < 2 * MB and page.stat().st_size < 2 * MB, root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["reads-tests", "snoops", "rich-outputs", "reference"])
+def test_graded_notebooks_quote_no_hidden_test_in_outputs(course, student):
+    """Check that outputs in autograded/ (both paths) hold no line of hidden test code"""
+    hidden = _hidden_lines(read(SOURCE / FIRST / f"{FIRST}.ipynb"))
+    for root in (course["root"], course["plain"]):
+        graded = root / "autograded" / student / FIRST / f"{FIRST}.ipynb"
+        if not graded.exists():
+            continue
+        text = "\n".join(_strings([c.get("outputs", []) for c in read(graded).cells]))
+        assert [line for line in hidden if line in text] == [], root
+    if student == "reads-tests":        # the attack did read its tests: only the filter kept them out
+        graded = read(course["root"] / "autograded" / student / FIRST / f"{FIRST}.ipynb")
+        assert "CALLER" in "\n".join(_strings([c.get("outputs", []) for c in graded.cells]))
+
+
+def _strings(value) -> list[str]:
+    """Every string inside nested lists and dicts (outputs), dict keys aside."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _strings(item)]
+
+
+@pytest.mark.slow
+def test_submitted_modules_are_never_imported(course):
+    """Check that a course/ package handed in is not imported, and that the kernel's folder is empty"""
+    for root in (course["root"], course["plain"]):
+        output = _attack_output(root, "shadow-modules/check")
+        found = re.search(r"course.checks from (\S+)", output)
+        assert found and Path(found.group(1)).resolve() == (REPO / "course" / "checks.py").resolve(), output
+        assert "working folder holds []" in output, output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label", ["other-checkouts", "unix-sockets"])
+def test_nothing_outside_the_allowlist_is_reachable(course, label):
+    """Check that another checkout of the course and the grading machine's Unix sockets are out of reach"""
+    output = _attack_output(course["root"], label)
+    assert "blocked" in output and _breaches(course["root"], label) == [], output
+    assert course["unix_connections"] == []
+
+
+def _memory_cap_problem():
+    from course.sandbox import memory_cap_problem
+
+    return memory_cap_problem()
+
+
+@pytest.mark.slow
+def test_memory_outside_the_address_space_limit_is_capped(course):
+    """Check that memfd pages, which RLIMIT_AS does not count, are stopped by the kernel's memory cgroup"""
+    problem = _memory_cap_problem()
+    if problem is not None:
+        if os.environ.get("COURSE_REQUIRE_SANDBOX") == "1" and os.geteuid() == 0:
+            pytest.fail(f"no memory cgroup where CI requires one: {problem}")
+        pytest.skip(f"no memory cgroup here: {problem}")
+    output = _attack_output(course["root"], "memfd")
+    held = [int(m) for m in re.findall(r"HELD (\d+) MB", output)]
+    assert held and max(held) <= 4096 + 48, output[-2000:]
+    assert _statuses(course["run"])["memfd"] == "crashed"
+
+
+@pytest.mark.slow
+def test_no_control_character_reaches_the_terminal(course):
+    """Check that a grade id with ANSI and OSC escapes is printed escaped, not obeyed"""
+    run = course["run"]
+    assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout + run.stderr
+    assert "p01_\\x1b]0;pwned\\x07" in run.stdout
 
 
 # -- bad input --------------------------------------------------------------------------------

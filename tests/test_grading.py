@@ -2,6 +2,7 @@
 
 import nbformat
 import pytest
+from attacks import DROP_ERRORS
 from nbformat.v4 import new_code_cell, new_notebook
 
 from course.grading import KERNEL_GUARD, ResilientExecute, kernel_arguments
@@ -101,3 +102,92 @@ def test_grade_cell_fails_when_the_guard_cannot_run():
     nb.cells.append(_grade_cell("print('ran')"))
     ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
     assert [o.ename for o in nb.cells[-1].outputs] == ["TestGuardError"]
+
+
+# -- the kernel's word is not enough ----------------------------------------------------------
+# Stands in for a submission that got past the guard: course.guard is made a no-op before it
+# runs, as code aimed at the guard itself could do.
+_NO_GUARD = "--IPKernelApp.exec_lines=import course.guard as g; g.install = g.restore = lambda: None"
+
+def test_a_grade_cell_whose_error_is_hidden_does_not_pass():
+    """Check that a grade cell fails when the kernel hides its error and replies 'ok'"""
+    nb = _notebook("x = 1", DROP_ERRORS, "print('a plain cell still runs')")
+    nb.cells += [_grade_cell("assert x == 2, 'wrong'"), _grade_cell("assert x == 1")]
+    ResilientExecute(timeout=60, extra_arguments=[_NO_GUARD]).preprocess(nb, {})
+    failing, passing = nb.cells[-2], nb.cells[-1]
+    assert [o.ename for o in failing.outputs if o.output_type == "error"] == ["TestNotConfirmed"]
+    assert [o for o in passing.outputs if o.output_type == "error"] == []
+    assert _streams(nb.cells[2]) == [("stdout", "a plain cell still runs\n")]
+
+
+def test_a_passing_grade_cell_is_confirmed_and_keeps_its_outputs():
+    """Check that an honest passing grade cell gets no extra error and keeps its printed output"""
+    nb = _notebook("import torch")
+    nb.cells.append(_grade_cell("print('checked')\nassert torch.ones(1).item() == 1"))
+    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    assert _streams(nb.cells[-1]) == [("stdout", "checked\n")]
+    assert [o.output_type for o in nb.cells[-1].outputs] == ["stream"]
+
+
+# -- a cell that ignores the interrupt ----------------------------------------------------------
+STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+
+
+def test_a_cell_that_ignores_the_interrupt_fails_alone_and_earlier_cells_keep_their_results():
+    """Check that a cell blocking SIGINT past the time limit stops the kernel, not the whole notebook"""
+    nb = _notebook("print('before')", STUBBORN, "print('after')")
+    nb.cells.insert(1, _grade_cell("assert 1 + 1 == 2"))
+    ResilientExecute(timeout=3, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    assert _streams(nb.cells[0]) == [("stdout", "before\n")]
+    assert [o for o in nb.cells[1].outputs if o.output_type == "error"] == []
+    assert nb.cells[2].outputs[-1].ename == "KernelStuck"
+    assert [o.ename for o in nb.cells[3].outputs] == ["KernelStuck"]
+    assert "not run: the kernel was stopped while running cell 2" in nb.cells[3].outputs[0].evalue
+    nbformat.validate(nb)
+
+
+# -- the kernel's own folder -----------------------------------------------------------------
+def test_files_handed_in_with_the_notebook_are_not_imported(tmp_path):
+    """Check that a course/ package next to the notebook is neither imported nor visible to the kernel"""
+    shadow = tmp_path / "course"
+    shadow.mkdir()
+    for name in ("__init__.py", "checks.py", "guard.py"):
+        (shadow / name).write_text("SHADOW = True\ndef install(): pass\ndef restore(): pass\n")
+    (tmp_path / "answers.ipynb").write_text("{}")
+    nb = _notebook("import os, course.checks\nprint(course.checks.__file__)\nprint(sorted(os.listdir('.')))")
+    nb.cells.append(_grade_cell("from course.checks import expect_true\n"
+                                "expect_true(False, call='t', detail='must fail')"))
+    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}})
+    printed = "".join(t for _, t in _streams(nb.cells[0]))
+    assert str(tmp_path) not in printed and "answers.ipynb" not in printed, printed
+    assert printed.splitlines()[1] == "[]"
+    assert [o.ename for o in nb.cells[1].outputs if o.output_type == "error"] == ["CheckFailure"]
+
+
+# -- pipelines -------------------------------------------------------------------------------
+def test_the_pipelines_swap_the_course_steps_into_nbgraders_own():
+    """Check that nbgrader's pipelines keep every step, with the course's swapped in at their places"""
+    from nbgrader.converters import Autograde, GenerateFeedback
+    from nbgrader.preprocessors import DeduplicateIds, Execute, GetGrades, LimitOutput
+
+    from course import grading, outputs
+
+    def default(converter, trait):
+        return converter.class_traits()[trait].default()
+
+    autograde = default(Autograde, "autograde_preprocessors")
+    ours = grading.autograde_pipeline()
+    assert [p for p in ours if p not in (outputs.StrictGradeCells, outputs.ScrubHiddenTests)] == [
+        {Execute: ResilientExecute, LimitOutput: outputs.LimitOutputSize}.get(p, p) for p in autograde]
+    assert ours[ours.index(ResilientExecute) + 1] is outputs.StrictGradeCells
+    assert ours[ours.index(outputs.LimitOutputSize) + 1] is outputs.ScrubHiddenTests
+    sanitize = grading.sanitize_pipeline()
+    assert sanitize == [outputs.DeduplicateCells if p is DeduplicateIds else p
+                        for p in default(Autograde, "sanitize_preprocessors")]
+    feedback = grading.feedback_pipeline()
+    assert feedback[:3] == [GetGrades, outputs.HideHiddenTests, grading.feedback_pipeline()[2]]
+    assert feedback[2].__name__ == "SanitizeHTML" and len(feedback) == len(
+        default(GenerateFeedback, "preprocessors")) + 2
+    with pytest.raises(ValueError, match="Execute"):
+        grading.autograde_pipeline([LimitOutput])

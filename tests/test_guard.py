@@ -1,49 +1,357 @@
-"""Tests for course.guard in this process (no IPython shell): modules and builtins come back."""
+"""Tests for course.guard: restore() puts the tools back, the lock refuses what restore could not undo.
 
-import builtins
+install() locks the process it runs in for good, so its tests run in a fresh interpreter each
+(or, marked slow, in a grading kernel driven like the grader drives it).
+"""
 
-import numpy as np
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
-import torch
 
-import course.checks
 from course import guard
 
-
-@pytest.fixture
-def installed(monkeypatch):
-    monkeypatch.setattr(guard, "_snapshot", None)
-    guard.install()
-    yield
-    guard.restore()
+REPO = Path(__file__).resolve().parents[1]
 
 
-def test_restore_puts_back_patched_functions(installed):
+def _run_installed(code: str) -> str:
+    """Run ``code`` in a fresh interpreter right after ``course.guard.install()``; return its stdout."""
+    script = "from course import guard\nguard.install()\n" + textwrap.dedent(code)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_restore_puts_back_patched_functions():
     """Check that patched torch, numpy, builtins and course.checks functions are put back"""
-    originals = (torch.allclose, np.testing.assert_allclose, builtins.isinstance, course.checks.expect_equal)
-    torch.allclose = lambda *a, **k: True
-    np.testing.assert_allclose = lambda *a, **k: None
-    builtins.isinstance = lambda *a: True
-    course.checks.expect_equal = lambda *a, **k: None
-    guard.restore()
-    assert (torch.allclose, np.testing.assert_allclose, builtins.isinstance,
-            course.checks.expect_equal) == originals
-    assert not torch.allclose(torch.zeros(1), torch.ones(1))
+    _run_installed("""
+        import builtins
+        import numpy as np
+        import torch
+        import course.checks
+        originals = (torch.allclose, np.testing.assert_allclose, builtins.isinstance,
+                     course.checks.expect_equal)
+        torch.allclose = lambda *a, **k: True
+        np.testing.assert_allclose = lambda *a, **k: None
+        builtins.isinstance = lambda *a: True
+        course.checks.expect_equal = lambda *a, **k: None
+        torch.nn.Module.parameters = lambda self, recurse=True: iter(())
+        guard.restore()
+        assert (torch.allclose, np.testing.assert_allclose, builtins.isinstance,
+                course.checks.expect_equal) == originals
+        assert not torch.allclose(torch.zeros(1), torch.ones(1))
+        assert len(list(torch.nn.Linear(3, 2).parameters())) == 2
+    """)
 
 
-def test_restore_puts_back_deleted_functions_and_replaced_modules(installed, monkeypatch):
+def test_restore_puts_back_deleted_functions_and_replaced_modules():
     """Check that a deleted function and a module replaced in sys.modules come back"""
-    import sys
+    _run_installed("""
+        import sys
+        import numpy as np
+        import torch
+        del torch.equal
+        sys.modules["numpy.testing"] = object()
+        guard.restore()
+        assert torch.equal(torch.ones(2), torch.ones(2))
+        assert sys.modules["numpy.testing"] is np.testing
+    """)
 
-    del torch.equal
-    monkeypatch.setitem(sys.modules, "numpy.testing", object())
-    guard.restore()
-    assert torch.equal(torch.ones(2), torch.ones(2))
-    assert sys.modules["numpy.testing"] is np.testing
+
+def test_the_guard_unshadows_every_builtin_the_test_cells_call():
+    """A notebook function named like a builtin a test calls is removed before the test (see _TESTS_CALL)"""
+    import ast
+    import builtins
+
+    from nbhelpers import ASSIGNMENTS, grade_cells, read, source_notebook
+
+    called = set()
+    for assignment in ASSIGNMENTS:
+        for cell in grade_cells(read(source_notebook(assignment))):
+            called |= {node.id for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Name)
+                       and isinstance(node.ctx, ast.Load) and callable(getattr(builtins, node.id, None))}
+    assert called <= guard._TESTS_CALL, f"add to guard._TESTS_CALL: {sorted(called - guard._TESTS_CALL)}"
 
 
-def test_restore_before_install_raises(monkeypatch):
-    """Check that restore refuses to run when install never did"""
-    monkeypatch.setattr(guard, "_snapshot", None)
+def test_restore_before_install_raises():
+    """Check that restore refuses to run when install never did (never installed in this process)"""
     with pytest.raises(RuntimeError, match="install"):
         guard.restore()
+
+
+def test_install_runs_once_per_process():
+    _run_installed("""
+        try:
+            guard.install()
+        except RuntimeError as error:
+            assert "already installed" in str(error)
+        else:
+            raise AssertionError("a second install() replaced the first record")
+    """)
+
+
+def test_lock_refuses_to_replace_code_objects_and_defaults_of_the_tools():
+    """Check that __code__, __defaults__ and __kwdefaults__ of the checks, the guard and torch stay put"""
+    _run_installed("""
+        import torch.nn.functional as F
+        from course import checks, snapshot
+        noop = (lambda *a, **k: None).__code__
+        attempts = [(checks.expect_equal, "__code__", noop), (checks._fail, "__code__", noop),
+                    (guard.restore, "__code__", noop), (snapshot.restore, "__code__", noop),
+                    (checks.expect_close, "__kwdefaults__", {"rtol": 1e9, "atol": 1e9, "hint": None}),
+                    (F.normalize, "__defaults__", (2.0, 1, 1e12, None)), (F.normalize, "__defaults__", None)]
+        for func, slot, value in attempts:
+            try:
+                setattr(func, slot, value)
+            except RuntimeError as error:
+                assert "course.guard" in str(error)
+            else:
+                raise AssertionError(f"{func.__qualname__}.{slot} was replaced")
+    """)
+
+
+def test_lock_refuses_gc_introspection_trace_hooks_and_new_audit_hooks():
+    """Check the ways around the lock: gc finds the hook, tracing jumps over code, a hook re-patches"""
+    _run_installed("""
+        import gc, sys
+        for call in (gc.get_objects, lambda: gc.get_referrers(guard), lambda: gc.get_referents(guard),
+                     lambda: sys.settrace(lambda *a: None), lambda: sys.setprofile(lambda *a: None)):
+            try:
+                call()
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("the lock let it through")
+        heard = []
+        sys.addaudithook(lambda event, args: heard.append(event))
+        sys.audit("anything")
+        assert heard == [], "a new audit hook was added"
+    """)
+
+
+def test_restore_puts_back_keyword_defaults_closure_cells_and_function_dicts():
+    _run_installed("""
+        import torch
+        import torch.nn.functional as F
+        from course.checks import CheckFailure, expect_close
+        expect_close.__kwdefaults__.update(rtol=1e9, atol=1e9)
+        cell = next(c for c in F.max_pool2d.__closure__ if callable(c.cell_contents))
+        cell.cell_contents = lambda *a, **k: torch.zeros(1, 1, 1, 1)
+        F.relu.__dict__["__wrapped__"] = print
+        guard.restore()
+        try:
+            expect_close(torch.zeros(2), torch.ones(2), call="t")
+        except CheckFailure:
+            pass
+        else:
+            raise AssertionError("the tolerances stayed wide open")
+        assert F.max_pool2d(torch.ones(1, 1, 2, 2), 2).item() == 1
+        assert "__wrapped__" not in F.relu.__dict__
+    """)
+
+
+def test_the_grader_expression_restores_even_if_restore_and_import_were_replaced():
+    """Check that compiling the grader's expression restores first, so that it runs the real restore"""
+    _run_installed("""
+        import builtins, sys, types
+        import torch
+        from course.grading import RESTORE
+        real_import = builtins.__import__
+        torch.allclose = lambda *a, **k: True
+        guard.restore = lambda: None
+        vars(guard)["_restore_all"] = lambda *a: None
+        sys.audit = lambda *a: None
+        fake = types.SimpleNamespace(restore=lambda: None)
+        builtins.__import__ = lambda name, *a, **k: (
+            fake if name == "course.guard" else real_import(name, *a, **k))
+        eval(RESTORE)
+        assert builtins.__import__ is real_import
+        assert not torch.allclose(torch.zeros(1), torch.ones(1))
+    """)
+
+
+def test_the_grader_expression_fails_when_the_guard_module_was_replaced():
+    _run_installed("""
+        import sys, types
+        from course.grading import RESTORE
+        sys.modules["course.guard"] = types.SimpleNamespace(restore=lambda: None)
+        try:
+            eval(RESTORE)
+        except RuntimeError as error:
+            assert "replaced in sys.modules" in str(error)
+        else:
+            raise AssertionError("a replaced guard module passed for the real one")
+    """)
+
+
+def test_restore_pops_torch_function_and_dispatch_modes():
+    _run_installed("""
+        import torch
+        from torch.overrides import TorchFunctionMode
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        class SayClose(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                return True if func is torch.allclose else func(*args, **(kwargs or {}))
+
+        class Passthrough(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                return func(*args, **(kwargs or {}))
+
+        SayClose().__enter__()
+        Passthrough().__enter__()
+        guard.restore()
+        assert torch._C._len_torch_function_stack() == 0 and torch._C._len_torch_dispatch_stack() == 0
+        assert not torch.allclose(torch.zeros(1), torch.ones(1))
+    """)
+
+
+def test_restore_is_fast():
+    """restore() runs before every grade cell"""
+    out = _run_installed("""
+        import statistics, time
+        times = []
+        for _ in range(21):
+            start = time.perf_counter()
+            guard.restore()
+            times.append(time.perf_counter() - start)
+        print(statistics.median(times) * 1000)
+    """)
+    assert float(out) < 50, f"median restore() took {float(out):.1f} ms"
+
+
+# -- In a grading kernel, as the grader drives it ----------------------------------------------------
+
+
+def _grade(*cells):
+    """Run ``cells`` in a grading kernel, the last one as a grade cell; return that cell's outputs."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course.grading import ResilientExecute, kernel_arguments
+
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells[-1].metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                         "grade_id": "t", "schema_version": 3}
+    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    return nb.cells[-1].outputs
+
+
+_SETUP = ("import torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
+          "from course.checks import expect_close, expect_equal, expect_true")
+_NOOP = "(lambda *a, **k: None).__code__"
+
+# (tampering in a solution cell, a grade cell that fails when the tools are honest)
+TAMPERING = {
+    "gc finds the checks and swaps their code": (
+        "import gc\nfor o in gc.get_objects():\n"
+        "    if getattr(o, '__name__', '').startswith('expect_'):\n"
+        f"        o.__code__ = {_NOOP}",
+        "expect_true(False, call='t', detail='must fail')"),
+    "the checks' code swapped through their module": (
+        "from course import checks\n"
+        "for f in (checks.expect_equal, checks.expect_close, checks.expect_true, checks._fail):\n"
+        "    try:\n"
+        f"        f.__code__ = {_NOOP}\n"
+        "    except RuntimeError:\n        pass",
+        "expect_equal(1, 2, call='t')"),
+    "expect_close's tolerances widened in place": (
+        "expect_close.__kwdefaults__.update(rtol=1e9, atol=1e9)",
+        "expect_close(torch.zeros(2), torch.ones(2), call='t')"),
+    "a reference function's defaults replaced": (
+        "try:\n    F.normalize.__defaults__ = (2.0, 1, 1e12, None)\nexcept RuntimeError:\n    pass",
+        "expect_close(F.normalize(torch.tensor([[3.0, 4.0]])), torch.zeros(1, 2), call='t')"),
+    "a reference function's closure cell replaced": (
+        "cell = next(c for c in F.max_pool2d.__closure__ if callable(c.cell_contents))\n"
+        "cell.cell_contents = lambda *a, **k: torch.zeros(1, 1, 1, 1)",
+        "expect_close(F.max_pool2d(torch.ones(1, 1, 2, 2), 2), torch.zeros(1, 1, 1, 1), call='t')"),
+    "a library method patched on its class": (
+        "nn.Module.parameters = lambda self, recurse=True: iter(())",
+        "expect_equal(sum(p.numel() for p in nn.Linear(3, 2).parameters()), 0, call='t')"),
+    "a builtin shadowed in the notebook": (
+        "def all(values):\n    return True",
+        "expect_true(all([False]), call='t', detail='must fail')"),
+    "restore itself replaced": (
+        "import course.guard\ncourse.guard.restore = lambda: None\n"
+        "torch.allclose = lambda *a, **k: True",
+        "expect_true(torch.allclose(torch.zeros(1), torch.ones(1)), call='t', detail='must fail')"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TAMPERING))
+def test_a_failing_grade_cell_still_fails_after_tampering(name):
+    tampering, grade_cell = TAMPERING[name]
+    outputs = _grade(_SETUP, tampering, grade_cell)
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert errors, f"the grade cell passed after: {name}"
+    assert errors[0].ename in ("AssertionError", "CheckFailure"), (errors[0].ename, errors[0].evalue)
+
+
+# Error messages vanish and the execute_reply says ok: the grade cell would look passed.
+_DROP_ERRORS = (
+    "def is_error(m):\n"
+    "    return (m if isinstance(m, str) else m['header']['msg_type']) == 'error'\n"
+    "def ok(m, content):\n"
+    "    if m == 'execute_reply' and isinstance(content, dict) and content.get('status') == 'error':\n"
+    "        return {'status': 'ok', 'execution_count': content.get('execution_count'),\n"
+    "                'user_expressions': {}, 'payload': []}\n"
+    "    return content\n"
+    "k = get_ipython().kernel\n")
+
+MESSAGING = {
+    "an instance attribute shadows Session.send": _DROP_ERRORS + (
+        "real = k.session.send\n"
+        "k.session.send = lambda stream, m, content=None, *a, **kw: (\n"
+        "    None if is_error(m) else real(stream, m, ok(m, content), *a, **kw))"),
+    "Session.send patched on the class": _DROP_ERRORS + (
+        "import jupyter_client.session\nSession = jupyter_client.session.Session\nreal = Session.send\n"
+        "def send(self, stream, m, content=None, *a, **kw):\n"
+        "    return None if is_error(m) else real(self, stream, m, ok(m, content), *a, **kw)\n"
+        "Session.send = send"),
+    "the kernel's and display hook's session replaced": _DROP_ERRORS + (
+        "class Quiet:\n    def __init__(self, inner):\n        self.inner = inner\n"
+        "    def __getattr__(self, name):\n        return getattr(self.inner, name)\n"
+        "    def send(self, stream, m, content=None, *a, **kw):\n"
+        "        return None if is_error(m) else self.inner.send(stream, m, ok(m, content), *a, **kw)\n"
+        "quiet = Quiet(k.session)\nk.session = quiet\nget_ipython().displayhook.session = quiet"),
+    "the shell's traceback display silenced and the reply rewritten": _DROP_ERRORS + (
+        "get_ipython()._showtraceback = lambda *a, **k: None\n"
+        "real = k.session.send\n"
+        "k.session.send = lambda stream, m, content=None, *a, **kw: (\n"
+        "    real(stream, m, ok(m, content), *a, **kw))"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MESSAGING))
+def test_a_grade_cell_s_error_reaches_the_notebook_after_tampering_with_the_kernel(name):
+    outputs = _grade(_SETUP, MESSAGING[name], "expect_true(False, call='t', detail='must fail')")
+    assert [o.ename for o in outputs if o.output_type == "error"] == ["CheckFailure"], outputs
+
+
+@pytest.mark.slow
+def test_in_a_kernel_stderr_stays_published_as_stdout_after_restore():
+    """course.grading's kernel guard renames sys.stderr before install(): restore must keep that"""
+    outputs = _grade(_SETUP, "import sys\nprint('to stderr', file=sys.stderr)")
+    assert [(o.name, o.text) for o in outputs if o.output_type == "stream"] == [("stdout", "to stderr\n")]
+
+
+@pytest.mark.slow
+def test_in_a_kernel_restore_takes_well_under_50_ms():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course.grading import ResilientExecute, kernel_arguments
+
+    nb = new_notebook(cells=[new_code_cell(
+        _SETUP + "\nimport statistics, time\nfrom course.grading import RESTORE\ntimes = []\n"
+        "for _ in range(21):\n    start = time.perf_counter()\n    eval(RESTORE)\n"
+        "    times.append(time.perf_counter() - start)\nprint(f'{statistics.median(times) * 1000:.1f}')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    median = float(nb.cells[0].outputs[0].text)
+    print(f"median restore in a grading kernel: {median} ms")
+    assert median < 50
