@@ -409,6 +409,7 @@ def _class(root, port, places):
     escaped = copy.deepcopy(quick)
     foreign = copy.deepcopy(next(c for c in escaped.cells if is_grade_cell(c)))
     foreign.metadata["nbgrader"]["grade_id"] = attacks.ESCAPE_ID
+    foreign.id = "escape-codes"
     escaped.cells.append(foreign)
     reader = _after(quick, is_solution_cell, attacks.READ_CALLER, "reads-tests/caller")
     reader.cells.append(new_code_cell(f"# attack: reads-tests/history\n{attacks.READ_HISTORY}"))

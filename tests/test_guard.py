@@ -153,6 +153,7 @@ def test_restore_puts_back_keyword_defaults_closure_cells_and_function_dicts():
     """)
 
 
+@pytest.mark.slow
 def test_the_grader_expression_restores_even_if_restore_and_import_were_replaced():
     """Check that compiling the grader's expression restores first, so that it runs the real restore"""
     _run_installed("""
@@ -173,6 +174,7 @@ def test_the_grader_expression_restores_even_if_restore_and_import_were_replaced
     """)
 
 
+@pytest.mark.slow
 def test_the_grader_expression_fails_when_the_guard_module_was_replaced():
     _run_installed("""
         import sys, types
@@ -209,6 +211,7 @@ def test_restore_pops_torch_function_and_dispatch_modes():
     """)
 
 
+@pytest.mark.slow
 def test_restore_is_fast():
     """restore() runs before every grade cell"""
     out = _run_installed("""

@@ -84,6 +84,7 @@ def test_no_network(run):
     assert "eth" not in result.stdout and "ens" not in result.stdout
 
 
+@pytest.mark.slow
 def test_memory_and_file_size_are_capped(run):
     """Check that allocating past the memory cap and writing past the file cap both fail"""
     limits = Limits(memory_bytes=2 * 2**30, file_bytes=2**20)
@@ -277,6 +278,7 @@ except OSError as err:
 """
 
 
+@pytest.mark.slow
 def test_memory_in_memfds_is_capped_by_the_cgroup(run):
     """Check that memfds, which need no address space, are stopped by the kernel's memory cgroup"""
     limits = Limits(memory_bytes=512 * 2**20)
@@ -339,6 +341,7 @@ _LIBRARIES = ("import os, torch, numpy, matplotlib; matplotlib.use('Agg'); impor
               "print(course.data.load_digits()[0].shape[0], torch.ones(3).sum().item(), os.getcwd())")
 
 
+@pytest.mark.slow
 def test_the_course_libraries_run_without_a_word_on_stderr(run):
     """Check that torch, numpy, matplotlib, sklearn, scipy and course work in the sandbox and write no stderr
 
@@ -349,6 +352,7 @@ def test_the_course_libraries_run_without_a_word_on_stderr(run):
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "1797 3.0 /tmp/work", "")
 
 
+@pytest.mark.slow
 def test_a_real_kernel_runs_in_the_sandbox(tmp_path):
     """Check that SandboxedKernelManager starts a kernel that imports the course's libraries with no stderr"""
     async def _session():
