@@ -73,9 +73,10 @@ class ResilientExecute(Execute):
       sits in a C call) is treated the same way: the kernel is killed, not waited for.
     * Before each grade cell, ``course.guard.restore()`` runs in the kernel, so monkeypatching
       of the tests' tools is undone first; if that fails, the grade cell fails unrun.
-    * A grade cell passes only if the kernel *also* answers a per-cell random number that
-      IPython evaluates only after a cell ran without error. A submission that hides error
-      messages or rewrites replies to ``ok`` without knowing that number fails the cell.
+    * A grade cell passes only if the kernel *also* returns a per-cell random number that a
+      line appended after the test's last line sets, and that IPython reads back only after a
+      cell ran without error. A submission that hides error messages, rewrites replies to
+      ``ok`` or clears IPython's record of the error fails the cell.
     * The kernel starts in an empty folder of its own: files handed in with the notebook
       (a ``course/`` package of its own, say) are never on its import path.
     """
@@ -156,10 +157,13 @@ class ResilientExecute(Execute):
     def _run_confirmed(self, cell, resources, index):
         """Run a grade cell, asking the kernel for a number only a cell that finished cleanly returns."""
         nonce = secrets.randbelow(10**18) + 10**18
+        done = f"_course_done_{nonce}"
         send = self.kc.execute
 
+        # The number is set by a line after the test's last one, so a cell that stopped at an
+        # error never sets it, even if the submission makes IPython report the cell as "ok".
         def execute(code, **kwargs):
-            return send(code, **kwargs, user_expressions={"course_done": str(nonce)})
+            return send(f"{code}\n{done} = {nonce}\n", **kwargs, user_expressions={"course_done": done})
 
         self.kc.execute, self._last_reply = execute, None
         try:

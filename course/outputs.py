@@ -21,8 +21,10 @@ Nothing here runs on import.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import unicodedata
 
 import bleach
 from jinja2 import pass_context
@@ -173,8 +175,19 @@ def _put(data, mime, value) -> None:
 
 # -- hidden tests ---------------------------------------------------------------------------
 def _normal(text: str) -> str:
-    """``text`` without whitespace and backslashes: re-indented code, or its repr(), still matches."""
-    return re.sub(r"[\s\\]+", "", text)
+    """``text`` reduced to what a reader sees: re-indented, repr()'d, requoted or padded code still matches.
+
+    Whitespace and backslashes go, every quote becomes ``"`` (quotes are kept, so the text of
+    a hint in a check's message does not match the hidden line that holds it as a string),
+    HTML entities are decoded, invisible formatting characters (zero-width spaces and the
+    like) are dropped, look-alike letters are folded (NFKC) and case is ignored.
+    """
+    text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_QUOTES)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return re.sub(r"[\s\\]+", "", text).casefold()
+
+
+_QUOTES = str.maketrans({"'": '"', "`": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
 
 
 def hidden_lines(nb) -> list[str]:

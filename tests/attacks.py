@@ -71,6 +71,30 @@ for _f in gc.get_objects():
                 _c.cell_contents = _nothing
 """
 
+# During the test: the error is never shown, and IPython's record of it is erased before the
+# kernel reads it, so the kernel itself replies "ok".
+ERASE_ERRORS = """\
+def _arm():
+    _shell = get_ipython()
+    _shell._showtraceback = lambda *args, **kwargs: None
+    _shell.events.register("post_run_cell", lambda result: setattr(result, "error_in_exec", None))
+
+
+def count_parameters(model, trainable_only=True):
+    _arm()
+    return 0
+
+
+def conv2d_num_params(in_channels, out_channels, kernel_size, bias=True):
+    _arm()
+    return 0
+
+
+def make_identity_linear(n):
+    _arm()
+    return nn.Identity()
+"""
+
 # Error messages vanish and every reply says "ok".
 DROP_ERRORS = """\
 _kernel = get_ipython().kernel
@@ -136,8 +160,11 @@ _honest_count = count_parameters
 
 def count_parameters(model, trainable_only=True):
     _caller = inspect.currentframe().f_back
-    print("CALLER", "".join(linecache.getlines(_caller.f_code.co_filename)))
-    print("CALLER-REPR", repr("".join(linecache.getlines(_caller.f_code.co_filename))))
+    _source = "".join(linecache.getlines(_caller.f_code.co_filename))
+    print("CALLER", _source)
+    print("CALLER-REPR", repr(_source))
+    print("CALLER-REQUOTED", _source.replace('"', "'").replace("(", "( "))
+    print("CALLER-INVISIBLE", "\u200b".join(_source))
     return _honest_count(model, trainable_only)
 """
 

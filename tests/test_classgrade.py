@@ -110,6 +110,19 @@ def _hidden_lines(nb) -> list[str]:
     return sorted({line for line in hidden if len(line) >= 30 and line not in shown})
 
 
+def _disguised_leaks(text: str, submitted=None) -> list[str]:
+    """Hidden test lines in ``text`` even after requoting, re-spacing or invisible characters.
+
+    Lines the student wrote in their own code (``def __init__(self):``) are no leak.
+    """
+    from course.outputs import _normal, hidden_lines
+
+    found = _normal(text)
+    own = {_normal(line) for c in (submitted.cells if submitted else []) for line in c.source.splitlines()}
+    return [line for line in hidden_lines(read(SOURCE / FIRST / f"{FIRST}.ipynb")) if line in found
+            and line not in own]
+
+
 def _plain_text(page: str) -> str:
     """An HTML page as text: tags (syntax highlighting splits code into spans) removed, entities decoded."""
     return html.unescape(re.sub(r"<[^>]*>", "", page))
@@ -395,6 +408,8 @@ def _class(root, port, places):
     liars_passes = grade_with(FIRST, source=attacks.LYING_VALUES)
     assert not any(liars_passes[g] for g in ("p01_count_basic", "p01_conv_square", "p01_identity_forward"))
     displayed_passes = grade_with(FIRST, source=attacks.DISPLAY_BEFORE_ERROR)
+    erased_passes = grade_with(FIRST, source=attacks.ERASE_ERRORS.replace("    _arm()\n", ""))
+    assert sum(erased_passes.values()) <= 1
     assert not any(displayed_passes.values())
 
     stubborn = copy.deepcopy(quick)
@@ -446,6 +461,7 @@ def _class(root, port, places):
         "rewrites-checks": Student(cheat(FAKE_ANSWERS + attacks.REWRITE_CHECKS, "rewrites-checks"),
                                    cheat_passes),
         "drops-errors": Student(cheat(FAKE_ANSWERS + attacks.DROP_ERRORS, "drops-errors"), cheat_passes),
+        "erases-errors": Student(cheat(attacks.ERASE_ERRORS, "erases-errors"), erased_passes),
         "displays-first": Student(cheat(attacks.DISPLAY_BEFORE_ERROR, "displays-first"), displayed_passes),
         "shadow-modules": Student(_insert_attacks(cheat(FAKE_ANSWERS, "shadow-modules"),
                                                   {"shadow-modules/check": attacks.SHADOW_CHECK}),
@@ -468,8 +484,8 @@ BENIGN = ["reference", "untouched", "partial", "edited-tests", "deleted-tests", 
           "os-exit", "kill-self", "stubborn", "pasted-test"]
 # Also graded by plain nbgrader: the attacks on grades and feedback that the course's nbgrader
 # configuration must stop without the sandbox.
-PLAIN_ATTACKS = ["lying-values", "rewrites-checks", "drops-errors", "displays-first", "shadow-modules",
-                 "reads-tests", "rich-outputs"]
+PLAIN_ATTACKS = ["lying-values", "rewrites-checks", "drops-errors", "erases-errors", "displays-first",
+                 "shadow-modules", "reads-tests", "rich-outputs"]
 PLAIN = BENIGN + PLAIN_ATTACKS
 
 
@@ -733,6 +749,7 @@ def test_feedback_hides_the_hidden_tests(course, student):
     hidden = _hidden_lines(source)
     assert len(hidden) > 20
     assert [line for line in hidden if line in text] == []
+    assert _disguised_leaks(text, what.nb) == []
     assert SECRET not in text
     # The check would see hidden code if it were there: the visible tests are shown, as text.
     visible = grade_cells(source)[0].source.splitlines()[1].strip()
@@ -930,6 +947,7 @@ def test_plain_feedback_hides_the_hidden_tests_and_runs_nothing(course, student)
     page = (course["plain"] / "feedback" / student / FIRST / f"{FIRST}.html").read_text()
     hidden = _hidden_lines(read(SOURCE / FIRST / f"{FIRST}.ipynb"))
     assert [line for line in hidden if line in _plain_text(page)] == []
+    assert _disguised_leaks(_plain_text(page), course["students"][student].nb) == []
     _assert_no_submitted_script(page)
     assert len(page) < 2 * MB
 
@@ -995,6 +1013,7 @@ def test_graded_notebooks_quote_no_hidden_test_in_outputs(course, student):
             continue
         text = "\n".join(_strings([c.get("outputs", []) for c in read(graded).cells]))
         assert [line for line in hidden if line in text] == [], root
+        assert _disguised_leaks(text, course["students"][student].nb) == [], root
     if student == "reads-tests":        # the attack did read its tests: only the filter kept them out
         graded = read(course["root"] / "autograded" / student / FIRST / f"{FIRST}.ipynb")
         assert "CALLER" in "\n".join(_strings([c.get("outputs", []) for c in graded.cells]))

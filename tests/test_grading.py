@@ -120,6 +120,17 @@ def test_a_grade_cell_whose_error_is_hidden_does_not_pass():
     assert _streams(nb.cells[2]) == [("stdout", "a plain cell still runs\n")]
 
 
+def test_a_grade_cell_whose_error_is_erased_from_ipythons_record_does_not_pass():
+    """Check that a test that stopped at an error fails even when IPython is made to report 'ok'"""
+    erase = ("def answer():\n    shell = get_ipython()\n    shell._showtraceback = lambda *a, **k: None\n"
+             "    shell.events.register('post_run_cell', lambda r: setattr(r, 'error_in_exec', None))\n"
+             "    return 1")
+    nb = _notebook("import torch", erase)
+    nb.cells.append(_grade_cell("assert answer() == 2, 'wrong'"))
+    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
+    assert [o.ename for o in nb.cells[-1].outputs if o.output_type == "error"] == ["TestNotConfirmed"]
+
+
 def test_a_passing_grade_cell_is_confirmed_and_keeps_its_outputs():
     """Check that an honest passing grade cell gets no extra error and keeps its printed output"""
     nb = _notebook("import torch")

@@ -180,6 +180,29 @@ def test_output_lines_that_quote_hidden_tests_are_removed():
     assert "12345" not in after.outputs[0].text
 
 
+def test_hidden_code_requoted_padded_or_interleaved_with_invisible_characters_is_removed():
+    """Check that quote swaps, padding, zero-width characters, HTML entities and look-alikes still match"""
+    line = 'assert f(value) == expected, f"f({value}) is not {expected}"'
+    disguises = [line.replace('"', "'"), line.replace("(", "( "), "\u200b".join(line),
+                 line.replace('"', "&quot;"), line.upper(), line.replace("a", "\uff41")]
+    nb = _graded_notebook(later=[new_output("stream", name="stdout", text=f"ok {i}: {d}\n")
+                                 for i, d in enumerate(disguises)])
+    ScrubHiddenTests().preprocess(nb, {})
+    assert [o.text for o in nb.cells[2].outputs] == [REMOVED + "\n"] * len(disguises)
+
+
+def test_hint_text_in_a_check_message_is_kept():
+    """Check that a hidden test's hint, which the checks print on purpose, is not taken for a leak"""
+    tests = _grade_cell('assert f(2) == 4\n### BEGIN HIDDEN TESTS\nexpect(f(13), 26,\n'
+                        '       hint="remember that the function must double "\n'
+                        '            "every value, negative ones too")\n### END HIDDEN TESTS')
+    message = "f(13): returned 13; expected 26.\nHint: remember that the function must double every value"
+    tests.outputs = [_error(message)]
+    nb = new_notebook(cells=[tests])
+    ScrubHiddenTests().preprocess(nb, {})
+    assert nb.cells[0].outputs[0].evalue == message
+
+
 def test_hidden_code_split_over_lines_is_removed():
     nb = _graded_notebook(later=[new_output("stream", name="stdout", text="secret_ca\nse = f(123\n45)\n")])
     ScrubHiddenTests().preprocess(nb, {})
