@@ -1,11 +1,15 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make lab    install everything, then open the course in JupyterLab
 #   make test   install everything, then run the whole test suite
-# Both create .venv/ on first use and reuse it afterwards.
+# Both create .venv/ on first use and reuse it afterwards. Neither installs system packages:
+#   make system-deps   install Debian's chromium and bubblewrap with apt (the browser and sandbox tests)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The tests run in this many pytest-xdist processes (the machine's cores are best; 0 runs them in one).
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 # nbgrader runs `alembic` by name, so the venv's scripts must come first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 ASSIGNMENTS := $(notdir $(wildcard source/[0-9]*))
@@ -13,7 +17,7 @@ PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test test-quick lint release clean-outputs measure benchmark benchmark-grading
+.PHONY: install lab test test-quick system-deps lint release clean-outputs measure benchmark benchmark-grading
 
 install: $(VENV)/.installed
 
@@ -26,14 +30,20 @@ lab: install
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) \
 		release/01_parameters/01_parameters.ipynb
 
+# Installs nothing but the venv: a missing chromium or bubblewrap skips the tests that need it,
+# or fails here when COURSE_REQUIRE_BROWSER=1 / COURSE_REQUIRE_SANDBOX=1 (CI) asks for it.
 test: install
-	scripts/ensure_system_packages.sh
+	scripts/ensure_system_packages.sh --check
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-# Quick: no notebook runs, no nbgrader end to end, no browser.
+# Quick (under 2 minutes): no kernel, no nbgrader, no sandbox, no browser (conftest.py enforces it).
 test-quick: install
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_PARALLEL)
+
+# The system packages the browser and sandbox tests need (Debian's chromium, bubblewrap), with apt.
+system-deps:
+	scripts/ensure_system_packages.sh --install
 
 lint: install
 	$(BIN)/ruff check .

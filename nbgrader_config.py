@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from course.grading import autograde_pipeline, feedback_pipeline, kernel_arguments, sanitize_pipeline
-from course.outputs import FeedbackExporter
+from course.grader.outputs import FeedbackExporter
+from course.grader.pipelines import autograde_pipeline, feedback_pipeline, sanitize_pipeline
+from course.grader.preprocessors import kernel_arguments
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -29,7 +30,7 @@ c.Execute.extra_arguments = kernel_arguments()
 # A student who deletes a test cell gets it back, instead of losing it silently.
 c.OverwriteCells.add_missing_cells = True
 
-# nbgrader's own pipelines, with the course's steps swapped in (see course.grading): a kernel
+# nbgrader's own pipelines, with the course's steps swapped in (see course.grader.pipelines): a kernel
 # that dies or hangs fails cells instead of the submission, grade cells need the kernel's
 # confirmation, a pasted test cell keeps its points, and no output or feedback shows hidden tests.
 c.Autograde.sanitize_preprocessors = sanitize_pipeline()
@@ -40,7 +41,7 @@ c.GenerateFeedback.exporter_class = FeedbackExporter      # HTML a submission wr
 # (and `--Execute.timeout=N` on the command line).
 
 # Keep huge outputs from bloating autograded notebooks and feedback: lines, and characters of
-# every kind of output (course.outputs.LimitOutputSize has caps on pictures and outputs too).
+# every kind of output (course.grader.outputs.LimitOutputSize has caps on pictures and outputs too).
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100
 c.LimitOutputSize.max_chars = 100_000

@@ -18,12 +18,16 @@ torch-function or dispatch modes and operator overrides. Anything else, a subcla
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 import torch
 
-__all__ = ["CheckFailure", "expect_close", "expect_equal", "expect_raises", "expect_true"]
+from course.spies import record_steps, refusing_all, replaced
+
+__all__ = ["CheckFailure", "expect_close", "expect_equal", "expect_raises", "expect_true", "expect_without",
+           "record_steps", "replaced"]
 
 
 class CheckFailure(AssertionError):
@@ -89,7 +93,7 @@ def _is_tensor(value) -> bool:
 def _plain(value, depth: int = 0):
     """``value`` as built-in data (NumPy scalars become Python numbers), or raise _NotPlain."""
     kind = type(value)
-    # Identities first: with course.guard's lock installed every id() call is audited, which costs.
+    # Identities first: with course.grader.guard's lock installed every id() call is audited, which costs.
     if kind is int or kind is float or kind is str or kind is bool or value is None:
         return value
     if kind is tuple or kind is list:
@@ -315,3 +319,30 @@ def expect_true(condition: bool, *, call: str, detail: str, hint: str | None = N
         _fail(call, _as_text(detail), hint)
     _fail(call, f"the test's condition is {_show(condition)}, not True or False, so it cannot be "
                 f"trusted (return plain Python values). {_as_text(detail)}", hint)
+
+
+def expect_without(forbidden: dict, func, *args, call: str, hint: str | None = None, **kwargs):
+    """Check that ``func(*args, **kwargs)`` calls none of the ``forbidden`` functions; return its result.
+
+    ``forbidden`` maps each module or class to the names of its functions that the exercise asks
+    the student to write themselves, e.g. ``{F: ("conv1d",), torch: ("conv1d", "convolution")}``.
+    While ``func`` runs, each is replaced by a stand-in that notes the call and raises; afterwards
+    all are put back, whatever ``func`` did. A noted call fails the check even when ``func`` caught
+    the stand-in's error. Without one, an error ``func`` raised is passed on unchanged.
+    """
+    calls: list[str] = []
+    result = None
+    with contextlib.ExitStack() as stack:
+        for owner, values in refusing_all(forbidden, calls):
+            stack.enter_context(replaced(owner, **values))
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - passed on unless a forbidden call explains it
+            if not calls or not any(base is Exception for base in _mro_of(type(error))):
+                raise
+    if calls:
+        others = sorted(set(calls) - {calls[0]})
+        _fail(call, f"it called {calls[0]}, which this exercise asks you not to use (directly, or "
+                    "through a layer or function that calls it)"
+                    + (f"; it also called {', '.join(others)}." if others else "."), hint)
+    return result

@@ -69,3 +69,47 @@ def moving_square_video(frames: int = 8, size: int = 16, square: int = 4,
         top = min(t * step, size - square)
         clip[0, t, top:top + square, top:top + square] = 1.0
     return clip
+
+
+# -- single pictures for the explorers (course.widgets) ---------------------------------
+__all__ += ["digit_picture"]
+
+
+def digit_picture(size: int = 8, index: int = 3) -> torch.Tensor:
+    """Return digit number ``index`` of ``load_digits`` as a ``(size, size)`` tensor stretched to [0, 1].
+
+    The 8 × 8 image is resized bilinearly (corners aligned), then shifted and scaled so its
+    darkest pixel is 0 and its brightest 1 (all 0 when it is flat, as at ``size=1``).
+    The default, number 3, is a handwritten 3.
+    """
+    import torch.nn.functional as F
+
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be an int of at least 1, got {size!r}")
+    images, _ = load_digits()
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
+        raise ValueError(f"index must be an int from 0 to {len(images) - 1}, got {index!r}")
+    digit = images[index:index + 1]                                   # (1, 1, 8, 8)
+    picture = F.interpolate(digit, size=(size, size), mode="bilinear", align_corners=True)[0, 0]
+    low, high = picture.min(), picture.max()
+    return (picture - low) / (high - low).clamp_min(1e-12)
+
+
+# -- the topic notebooks' split of the digits into training and held-out images ----------
+__all__ += ["split_digits"]
+
+
+def split_digits(*sizes: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """Return the digits flattened to ``X`` of shape ``(1797, 64)``, their ``labels``, then index tensors.
+
+    The 1,797 images are put in one random order (``torch.randperm`` with a generator seeded by
+    ``seed``); the first ``sizes[0]`` indices of that order make the first part, the next ``sizes[1]``
+    the second, and so on, and the indices left over make the last part:
+    ``X, labels, train_idx, val_idx = split_digits(1300)`` keeps 1,300 images for training and 497.
+    """
+    images, labels = load_digits()
+    X = images.flatten(1)  # (1797, 64): one row of 64 pixels per image
+    if any(size < 0 for size in sizes) or sum(sizes) > len(X):
+        raise ValueError(f"sizes {sizes} do not fit into the {len(X)} digits")
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+    return (X, labels, *torch.split(order, [*sizes, len(X) - sum(sizes)]))

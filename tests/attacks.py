@@ -1,10 +1,11 @@
-"""Code of hostile submissions for the adversarial grading suite (tests/test_classgrade.py).
+"""Code of hostile submissions for the adversarial grading suite (tests/classroom.py builds the class
+from them; tests/test_classgrade.py and tests/test_grading_e2e.py check how it was graded).
 
 Each constant is a code cell's source, or a set of files a submission hands in. Sources
 with format fields, or braces doubled for ``str.format``, are formatted before use. The
 wrong-answer attacks define the three functions of 01_parameters wrongly and then try to
 make the tests pass anyway; the others try to read or leak the hidden tests, or to hurt the
-grader. Format fields ({root}, {repo}, ...) are filled in by the suite.
+grader. Format fields ({root}, {port}, {sleep}, {repo}, ...) are filled in by the suite.
 """
 
 # -- wrong answers that lie about what they are -------------------------------------------------
@@ -240,3 +241,209 @@ STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile T
 
 # A grade id with terminal escapes: it retitles the terminal and clears the screen if printed raw.
 ESCAPE_ID = "p01_\x1b]0;pwned\x07\x1b[2J\x1b[31m"
+
+
+# -- attacks on the grading machine (`course grade`'s sandbox) ---------------------------------
+# Each prints BREACH when it got somewhere it must not; the tests look for that word.
+LOCATE = """\
+import glob, os, pathlib
+ROOT = pathlib.Path({root!r})                     # what an insider would know
+_places = {{ROOT, *pathlib.Path.cwd().parents}}     # what anyone can find out
+"""
+
+GRADEBOOK = LOCATE + """\
+import sqlite3
+_targets = {{p / "gradebook.db" for p in _places}}
+_targets |= {{pathlib.Path(p) for p in glob.glob("/tmp/**/gradebook.db", recursive=True)}}
+_targets |= {{pathlib.Path(p) for p in glob.glob(str(ROOT) + "/**/gradebook.db", recursive=True)}}
+for _t in sorted(_targets):
+    if not _t.exists():
+        print("absent", _t)
+        continue
+    for _how in ("sqlite", "overwrite", "delete"):
+        try:
+            if _how == "sqlite":
+                with sqlite3.connect(f"file:{{_t}}?mode=rw", uri=True) as _db:
+                    _db.execute("DELETE FROM grade")
+            elif _how == "overwrite":
+                _t.write_bytes(b"not a gradebook")
+            else:
+                _t.unlink()
+            print("BREACH", _how, _t)
+        except Exception as _e:
+            print("blocked", _how, _t, type(_e).__name__)
+try:
+    (pathlib.Path.cwd() / "gradebook.db").write_text("planted")
+    print("planted a gradebook in the working folder", pathlib.Path.cwd())
+except OSError as _e:
+    print("blocked planting", type(_e).__name__)
+"""
+
+# The sandbox hides the course behind mounts; a process with the capability to undo mounts
+# (root inside its user namespace) sees the course again, and can make / writable.
+MOUNTS = """\
+import ctypes, os, pathlib, subprocess
+ROOT = pathlib.Path({root!r})
+_libc = ctypes.CDLL(None, use_errno=True)
+for _target in (str(ROOT), "/tmp"):               # detach what hides the course (MNT_DETACH)
+    if _libc.umount2(_target.encode(), 2) == 0:
+        print("BREACH unmounted", _target)
+    else:
+        print("blocked umount", _target, os.strerror(ctypes.get_errno()))
+_run = subprocess.run(["mount", "-o", "remount,rw,bind", "/"], capture_output=True, text=True)
+print("BREACH remounted / read-write" if _run.returncode == 0 else "blocked remount", _run.stderr.strip())
+"""
+
+HIDDEN_TESTS = LOCATE + """\
+_found = [p / "source" / "01_parameters" / "01_parameters.ipynb" for p in _places]
+_found += [pathlib.Path(p) for p in glob.glob("/tmp/**/source/**/*.ipynb", recursive=True)]
+_found += [pathlib.Path(p) for p in glob.glob(str(ROOT) + "/**/*.ipynb", recursive=True)]
+for _p in _found:
+    try:
+        _text = _p.read_text()
+    except OSError as _e:
+        print("blocked", _p, type(_e).__name__)
+        continue
+    if "BEGIN HIDDEN TESTS" in _text:
+        print("BREACH", _p)
+        print(_text)
+print("listing of the course root:", os.listdir(ROOT) if ROOT.exists() else "absent")
+"""
+
+OTHERS = LOCATE + """\
+_found = [ROOT / "submitted" / "reference" / "01_parameters" / "01_parameters.ipynb",
+          ROOT / "autograded" / "reference" / "01_parameters" / "01_parameters.ipynb",
+          ROOT / ".course-grade" / "01_parameters" / "jobs" / "reference" / "submitted" / "reference"
+          / "01_parameters" / "01_parameters.ipynb",
+          ROOT / ".course-grade" / "01_parameters" / "executed" / "reference" / "01_parameters.ipynb"]
+_found += [p / "reference" / "01_parameters" / "01_parameters.ipynb" for p in _places]
+_found += [pathlib.Path(p) for p in glob.glob("/tmp/**/reference/**/*.ipynb", recursive=True)]
+for _p in _found:
+    try:
+        print("BREACH read", _p, len(_p.read_bytes()), "bytes")
+    except OSError as _e:
+        print("blocked", _p, type(_e).__name__)
+"""
+
+NETWORK = """\
+import socket
+for _host, _port in [("127.0.0.1", {port}), ("localhost", {port}), ("pypi.org", 443), ("1.1.1.1", 53)]:
+    try:
+        socket.create_connection((_host, _port), timeout=3).close()
+        print("BREACH connected to", _host, _port)
+    except OSError as _e:
+        print("blocked", _host, _port, type(_e).__name__, _e)
+"""
+
+ENVIRONMENT = """\
+import glob, os
+print("environment:", dict(os.environ))
+for _p in glob.glob("/proc/*/environ"):
+    try:
+        print(_p, open(_p, "rb").read().replace(b"\\0", b" ").decode(errors="replace"))
+    except OSError as _e:
+        print("blocked", _p, type(_e).__name__)
+"""
+
+MEMORY = """\
+import numpy
+_chunks, _error = [], None
+try:
+    while len(_chunks) < 24:                   # 24 x 256 MB = 6 GB at most, even without a cap
+        _chunks.append(numpy.ones(2**25))      # 256 MB, every page written
+except MemoryError as _e:
+    _error = type(_e).__name__
+print(f"ALLOCATED {{len(_chunks)}} x 256 MB; stopped by {{_error}}")
+del _chunks
+"""
+
+PROCESSES = """\
+import subprocess, time
+_children, _error, _start = [], None, time.monotonic()
+try:
+    while len(_children) < 1000:               # bounded, even without a cap (which is 256)
+        _children.append(subprocess.Popen(["sleep", "{sleep}"]))
+except OSError as _e:
+    _error = type(_e).__name__
+print(f"STARTED {{len(_children)}} processes; stopped by {{_error}}; {{time.monotonic() - _start:.1f}} s")
+"""
+
+FILES = """\
+import errno, os, pathlib
+from ipykernel import get_connection_file
+ROOT = pathlib.Path({root!r})
+_places = {{"working folder": pathlib.Path.cwd(), "tmp": pathlib.Path("/tmp"), "course root": ROOT,
+           "dev": pathlib.Path("/dev"), "dev-shm": pathlib.Path("/dev/shm"),
+           "socket folder": pathlib.Path(get_connection_file()).parent}}
+_block = bytes(2**20)
+for _label, _folder in _places.items():
+    _sizes, _error = [], None
+    while _error in (None, "EFBIG") and sum(_sizes) < 2**30 and len(_sizes) < 16:   # 1 GB at most
+        _sizes.append(0)
+        try:
+            with open(_folder / f"big-{{len(_sizes)}}.bin", "wb", buffering=0) as _f:
+                while sum(_sizes) < 2**30:
+                    _sizes[-1] += _f.write(_block)
+        except OSError as _e:                   # EFBIG: the file-size cap; try another file
+            _error = errno.errorcode.get(_e.errno, type(_e).__name__)
+    for _i in range(len(_sizes)):
+        try:
+            os.remove(_folder / f"big-{{_i + 1}}.bin")
+        except OSError:
+            pass
+    print(f"WROTE {{_label}}: {{sum(_sizes) // 2**20}} MB, largest file {{max(_sizes, default=0) // 2**20}}"
+          f" MB, {{len(_sizes)}} files; stopped by {{_error}}")
+"""
+
+FAKE_ANSWERS = """\
+import numpy
+import torch
+from course import checks
+
+def count_parameters(model, trainable_only=True):
+    return 0
+
+def conv2d_num_params(in_channels, out_channels, kernel_size, bias=True):
+    return 0
+
+class _NotALinear(nn.Module):
+    in_features = out_features = 0
+    weight = torch.zeros(0, 0)
+
+    def __init__(self):
+        super().__init__()
+        self.offset = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return x + self.offset
+
+def make_identity_linear(n):
+    return _NotALinear()
+"""
+
+PATCHES = FAKE_ANSWERS + """
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.testing.assert_close = lambda *a, **k: None
+numpy.allclose = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+checks.expect_equal = checks.expect_close = checks.expect_true = lambda *a, **k: None
+
+def expect_equal(*args, **kwargs):
+    pass
+
+def expect_close(*args, **kwargs):
+    pass
+
+def expect_true(*args, **kwargs):
+    pass
+"""
+
+SWALLOW = FAKE_ANSWERS + """
+get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
+"""
+
+
+def lines(count, width):
+    """A cell that prints ``count`` lines of ``width`` characters."""
+    return f"import sys\nfor _i in range({count}):\n    sys.stdout.write('x' * {width} + '\\n')"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import textwrap
+import threading
 from pathlib import Path
 
 import nbformat
@@ -56,6 +58,9 @@ def setup_cell(nb):
     return next(c for c in nb.cells if c.cell_type == "code")
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def grade_with(assignment: str, overrides: dict | None = None, source: str | None = None) -> dict:
     """Run the notebook's grade cells in-process and return ``{grade_id: passed}``.
 
@@ -68,7 +73,9 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
     """
     nb = read(source_notebook(assignment))
     namespace: dict = {"__name__": "__main__"}
-    with contextlib.redirect_stdout(io.StringIO()):
+    # One at a time: redirect_stdout swaps sys.stdout for the whole process (the class may be
+    # built in two threads at once, see conftest.plain_graded).
+    with _ONE_AT_A_TIME, contextlib.redirect_stdout(io.StringIO()):
         exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
         for cell in nb.cells:
             if is_solution_cell(cell):
@@ -89,6 +96,58 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
 
 def failing(results: dict) -> set[str]:
     return {grade_id for grade_id, passed in results.items() if not passed}
+
+
+def quick(nb):
+    """A copy of ``nb`` with its demonstration cells emptied: code cells without nbgrader metadata.
+
+    The setup, solution and test cells stay, which is all the grade cells need (see ``grade_with``).
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not nbgrader_meta(cell):
+            cell.source, cell.outputs = "", []
+    return nb
+
+
+def execute(nb, timeout: int = 120):
+    """Run a copy of ``nb`` as the grader runs a submission, but with stderr left as stderr; return it.
+
+    The course's own execute preprocessor (``ResilientExecute``: the tests' guard restores the tools
+    before every grade cell, and a grade cell passes only when the kernel confirms it ran to its
+    end), in a kernel that loads the guard but, unlike a grading kernel, does not publish stderr
+    as stdout: a warning in a grade cell, which would cost a student that cell, stays visible.
+    The notebook tests execute the course's notebooks only through here.
+    """
+    from course.grader.preprocessors import ResilientExecute, kernel_arguments
+
+    nb = copy.deepcopy(nb)
+    ResilientExecute(timeout=timeout, extra_arguments=kernel_arguments(stderr_as_stdout=False)).preprocess(
+        nb, {"metadata": {"path": str(REPO)}})
+    return nb
+
+
+def generate_course(root: Path, assignments=None) -> Path:
+    """A course folder at ``root``: the configuration, source/, and release/ plus gradebook.db made
+    by ``nbgrader generate_assignment`` for every assignment, run in this process (one import of
+    nbgrader instead of one per command)."""
+    import shutil
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    for assignment in assignments or ASSIGNMENTS:
+        shutil.copytree(SOURCE / assignment, root / "source" / assignment)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    for assignment in assignments or ASSIGNMENTS:
+        result = api.generate_assignment(assignment, force=False)
+        assert result["success"], (f"generate_assignment {assignment}:\n"
+                                   f"{result.get('log', '')}{result.get('error', '')}")
+    return root
 
 
 

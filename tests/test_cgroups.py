@@ -1,4 +1,4 @@
-"""Tests for course.cgroups: finding where a group can be made, and what a group caps."""
+"""Tests for course.grader.cgroups: finding where a group can be made, and what a group caps."""
 
 import os
 import subprocess
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course import cgroups
-from course.cgroups import ControlGroup, cap_problem
+from course.grader import cgroups
+from course.grader.cgroups import ControlGroup, cap_problem
 
 REQUIRED = os.environ.get("COURSE_REQUIRE_SANDBOX") == "1" and os.geteuid() == 0
 
@@ -62,12 +62,14 @@ def test_without_hierarchies_nothing_is_made_and_the_problem_is_named(monkeypatc
 
 
 def _cgroup_folders():
-    return {p for h in cgroups._hierarchies() for p in h.parent.glob("course-grade-*")}
+    """The groups this process made and that still exist (other processes, a parallel test worker
+    or a grader, may make and remove theirs meanwhile)."""
+    return {p for h in cgroups._hierarchies() for p in h.parent.glob(f"course-grade-{os.getpid()}-*")}
 
 
 def test_asking_for_a_problem_creates_nothing():
     """Check that cap_problem and the sandbox's *_cap_problem only look: no cgroup appears or stays"""
-    from course.sandbox import memory_cap_problem, process_cap_problem
+    from course.grader.sandbox import memory_cap_problem, process_cap_problem
 
     before = _cgroup_folders()
     for _ in range(3):

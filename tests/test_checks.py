@@ -2,8 +2,18 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from course.checks import CheckFailure, expect_close, expect_equal, expect_raises, expect_true
+from course.checks import (
+    CheckFailure,
+    expect_close,
+    expect_equal,
+    expect_raises,
+    expect_true,
+    expect_without,
+    record_steps,
+    replaced,
+)
 
 
 def test_expect_equal_accepts_equal_values():
@@ -307,3 +317,181 @@ def test_checks_stay_fast():
     for _ in range(1_000):
         expect_close(torch.ones(4, 4), torch.ones(4, 4), call="f()")
     assert time.perf_counter() - start < 2.0
+
+
+# expect_without: an exercise that re-implements a built-in must not call it.
+
+CONVOLUTIONS = {F: ("conv1d", "conv2d"), torch: ("conv1d", "convolution")}
+ORIGINALS = {(F, "conv1d"): F.conv1d, (F, "conv2d"): F.conv2d, (torch, "conv1d"): torch.conv1d,
+             (torch, "convolution"): torch.convolution}
+
+
+def _own_conv1d(x, w):
+    """A correct answer: the taps as slices, no built-in convolution."""
+    k = w.shape[-1]
+    return sum(w[:, :, j] @ x[:, :, j:x.shape[-1] - k + 1 + j] for j in range(k))
+
+
+def _assert_originals_back():
+    for (owner, name), original in ORIGINALS.items():
+        assert getattr(owner, name) is original, f"{owner.__name__}.{name} was not put back"
+
+
+def test_expect_without_returns_the_result_of_a_correct_answer():
+    x, w = torch.randn(2, 3, 9), torch.randn(4, 3, 3)
+    result = expect_without(CONVOLUTIONS, _own_conv1d, x, w, call="conv1d_naive(x, w)")
+    expect_close(result, F.conv1d(x, w), call="conv1d_naive(x, w)")
+    _assert_originals_back()
+
+
+def test_expect_without_passes_keyword_arguments_on():
+    result = expect_without({F: ("conv1d",)}, torch.full, (2,), fill_value=3.0, call="f()")
+    assert result.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x, w: F.conv1d(x, w),
+    lambda x, w: torch.conv1d(x, w),
+    lambda x, w: torch.nn.Conv1d(3, 4, 3, bias=False)(x),      # reaches F.conv1d inside the layer
+])
+def test_expect_without_fails_an_answer_that_calls_a_forbidden_function(answer):
+    with pytest.raises(CheckFailure) as info:
+        expect_without(CONVOLUTIONS, answer, torch.randn(1, 3, 8), torch.randn(4, 3, 3),
+                       call="conv1d_naive(x, w)", hint="loop over the kernel taps")
+    message = str(info.value)
+    assert message.startswith("conv1d_naive(x, w): it called torch.")
+    assert "conv1d" in message and "Hint: loop over the kernel taps" in message
+    _assert_originals_back()
+
+
+def test_expect_without_names_the_built_in_that_was_called_first_and_the_others():
+    def answer(x, w):
+        for attempt in (F.conv2d, F.conv1d, torch.conv1d):
+            try:
+                attempt(x, w)
+            except RuntimeError:
+                pass
+        return x
+
+    with pytest.raises(CheckFailure, match=r"it called torch\.nn\.functional\.conv2d, .*; it also called "
+                                           r"torch\.conv1d, torch\.nn\.functional\.conv1d\."):
+        expect_without(CONVOLUTIONS, answer, torch.randn(1, 1, 8), torch.randn(1, 1, 3), call="f(x, w)")
+
+
+def test_expect_without_fails_even_when_the_answer_catches_the_error():
+    def sneaky(x, w):
+        try:
+            return F.conv1d(x, w)
+        except BaseException:  # noqa: BLE001 - the point: it swallows whatever the stand-in raises
+            return _own_conv1d(x, w)
+
+    with pytest.raises(CheckFailure, match="it called torch.nn.functional.conv1d"):
+        expect_without(CONVOLUTIONS, sneaky, torch.randn(1, 3, 8), torch.randn(4, 3, 3), call="f(x, w)")
+    _assert_originals_back()
+
+
+def test_expect_without_passes_the_answer_s_own_error_on_and_restores():
+    def stub(x, w):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        expect_without(CONVOLUTIONS, stub, torch.ones(1), torch.ones(1), call="f(x, w)")
+    _assert_originals_back()
+
+    def broken(x, w):
+        return x @ w  # shapes that do not fit: the student's own RuntimeError
+
+    with pytest.raises(RuntimeError, match="mat1 and mat2|size mismatch|shapes cannot be multiplied"):
+        expect_without(CONVOLUTIONS, broken, torch.ones(2, 3), torch.ones(2, 3), call="f(x, w)")
+    _assert_originals_back()
+
+
+def test_expect_without_restores_after_odd_errors_and_tampering():
+    class Odd(BaseException):
+        def __str__(self):
+            raise AssertionError("the check ran the error's own code")
+
+    def odd(x, w):
+        raise Odd()
+
+    with pytest.raises(Odd):
+        expect_without(CONVOLUTIONS, odd, None, None, call="f(x, w)")
+    _assert_originals_back()
+
+    def exits_after_a_forbidden_call(x, w):
+        try:
+            F.conv1d(x, w)
+        finally:
+            raise KeyboardInterrupt  # not an Exception: passed on, never swallowed
+
+    with pytest.raises(KeyboardInterrupt):
+        expect_without(CONVOLUTIONS, exits_after_a_forbidden_call, None, None, call="f(x, w)")
+    _assert_originals_back()
+
+    def tampers(x, w):
+        F.conv1d = torch.conv2d             # rebinds one forbidden name, deletes another
+        del torch.convolution
+        return x
+
+    expect_without(CONVOLUTIONS, tampers, torch.ones(1), None, call="f(x, w)")
+    _assert_originals_back()
+
+
+def test_expect_without_blocks_and_uncovers_an_inherited_tensor_method():
+    assert "softmax" not in vars(torch.Tensor)           # inherited from torch._C.TensorBase
+
+    def answer(x):
+        return x.softmax(0)
+
+    with pytest.raises(CheckFailure, match=r"it called torch\.Tensor\.softmax"):
+        expect_without({torch.Tensor: ("softmax",)}, answer, torch.zeros(2), call="softmax(x)")
+    assert "softmax" not in vars(torch.Tensor)
+    assert torch.zeros(2).softmax(0).tolist() == [0.5, 0.5]
+
+
+def test_expect_without_refuses_names_that_do_not_exist_or_one_string():
+    with pytest.raises(AttributeError, match="has no attribute 'conv9d'"):
+        expect_without({F: ("conv9d",)}, abs, 1, call="f()")
+    with pytest.raises(TypeError, match="tuple of names"):
+        expect_without({F: "conv1d"}, abs, 1, call="f()")
+    _assert_originals_back()
+
+
+# replaced: another object in a name's place for the length of a with block.
+
+def test_replaced_puts_a_namespace_s_names_back_or_removes_them():
+    namespace = {"dropout": "mine"}
+    with replaced(namespace, dropout="theirs", extra=1):
+        assert namespace == {"dropout": "theirs", "extra": 1}
+    assert namespace == {"dropout": "mine"}
+    with pytest.raises(ZeroDivisionError), replaced(namespace, dropout="theirs"):
+        namespace["result"] = 1 / 0
+    assert namespace == {"dropout": "mine"}
+    with replaced(namespace, dropout="theirs"):
+        del namespace["dropout"]         # even a name the block removed comes back
+    assert namespace == {"dropout": "mine"}
+
+
+def test_replaced_sets_and_restores_module_attributes():
+    original = F.dropout
+    with replaced(F, dropout=abs):
+        assert F.dropout is abs
+    assert F.dropout is original
+
+
+# record_steps: the gradients each optimizer step applies.
+
+def test_record_steps_keeps_a_copy_of_the_gradients_of_every_step():
+    w, b = torch.nn.Parameter(torch.tensor([1.0, 2.0])), torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([w, b], lr=0.1)
+    applied = record_steps(optimizer)
+    (w ** 2).sum().backward()
+    optimizer.step()
+    w.grad.mul_(10)                          # the record is a copy, not the live gradient
+    optimizer.step()
+    optimizer.zero_grad()
+    optimizer.step()
+    assert len(applied) == 3
+    assert applied[0][0].tolist() == [2.0, 4.0] and applied[0][1] is None
+    assert applied[1][0].tolist() == [20.0, 40.0]
+    assert applied[2] == [None, None]

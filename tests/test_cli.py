@@ -1,6 +1,6 @@
-"""Tests for course.cli that start no grading: what reaches the instructor's terminal."""
+"""Tests for course.grader.cli that start no grading: what reaches the instructor's terminal."""
 
-from course.cli import printable
+from course.grader.cli import printable
 
 
 def test_printable_escapes_terminal_control_sequences():

@@ -36,3 +36,24 @@ def test_moving_square_video_moves_one_pixel_per_frame():
 def test_moving_square_video_rejects_a_square_larger_than_the_frame():
     with pytest.raises(ValueError, match="does not fit"):
         data.moving_square_video(size=4, square=5)
+
+
+def test_split_digits_cuts_one_seeded_order_into_the_given_sizes_and_the_rest():
+    X, labels, train, val, rest = data.split_digits(1000, 400)
+    assert X.shape == (1797, 64) and labels.shape == (1797,)
+    assert (len(train), len(val), len(rest)) == (1000, 400, 397)
+    order = torch.cat([train, val, rest])
+    assert torch.equal(order, torch.randperm(1797, generator=torch.Generator().manual_seed(0)))
+    images, _ = data.load_digits()
+    assert torch.equal(X[5], images[5].flatten())
+    X_again, _, train_again, _ = data.split_digits(1300)
+    assert torch.equal(train_again, order[:1300]) and torch.equal(X_again, X)
+    _, _, other, _ = data.split_digits(1300, seed=1)
+    assert not torch.equal(other, train_again)
+
+
+@pytest.mark.parametrize("sizes", [(1798,), (1000, 900), (-1,)])
+def test_split_digits_refuses_sizes_that_do_not_fit(sizes):
+    with pytest.raises(ValueError, match="do not fit"):
+        data.split_digits(*sizes)
+

@@ -66,3 +66,26 @@ def test_readme_binder_badge_opens_the_first_notebook():
     badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]+\)", readme)
     assert badge, "README needs a Binder badge"
     assert "release/01_parameters/01_parameters.ipynb" in badge.group(0)
+
+
+def test_dev_dependencies_are_pinned_exactly():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    loose = [r for r in project["optional-dependencies"]["dev"] if "==" not in r]
+    assert not loose, f"pin these to one version: {loose}"
+
+
+def _recipe(target: str) -> str:
+    """The commands of a Makefile target."""
+    found = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)*)", (REPO / "Makefile").read_text(), re.M)
+    assert found, f"the Makefile has no {target} target"
+    return found.group(1)
+
+
+def test_make_test_installs_no_system_packages_and_system_deps_does():
+    """`make test` only checks for chromium and bubblewrap; `make system-deps` and CI install them"""
+    script = "scripts/ensure_system_packages.sh"
+    assert f"{script} --check" in _recipe("test") and "apt" not in _recipe("test")
+    assert f"{script} --install" in _recipe("system-deps")
+    assert "make system-deps" in (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "bubblewrap" in ci and "chromium" in ci and "COURSE_REQUIRE_SANDBOX=1" in ci

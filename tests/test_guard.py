@@ -1,4 +1,4 @@
-"""Tests for course.guard: restore() puts the tools back, the lock refuses what restore could not undo.
+"""Tests for course.grader.guard: restore() puts the tools back, the lock refuses what restore could not undo.
 
 install() locks the process it runs in for good, so its tests run in a fresh interpreter each
 (or, marked slow, in a grading kernel driven like the grader drives it).
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from course import guard
+from course.grader import guard
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _run_installed(code: str) -> str:
-    """Run ``code`` in a fresh interpreter right after ``course.guard.install()``; return its stdout."""
-    script = "from course import guard\nguard.install()\n" + textwrap.dedent(code)
+    """Run ``code`` in a fresh interpreter right after ``guard.install()``; return its stdout."""
+    script = "from course.grader import guard\nguard.install()\n" + textwrap.dedent(code)
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -97,7 +97,8 @@ def test_lock_refuses_to_replace_code_objects_and_defaults_of_the_tools():
     """Check that __code__, __defaults__ and __kwdefaults__ of the checks, the guard and torch stay put"""
     _run_installed("""
         import torch.nn.functional as F
-        from course import checks, snapshot
+        from course import checks
+        from course.grader import snapshot
         noop = (lambda *a, **k: None).__code__
         attempts = [(checks.expect_equal, "__code__", noop), (checks._fail, "__code__", noop),
                     (guard.restore, "__code__", noop), (snapshot.restore, "__code__", noop),
@@ -107,7 +108,7 @@ def test_lock_refuses_to_replace_code_objects_and_defaults_of_the_tools():
             try:
                 setattr(func, slot, value)
             except RuntimeError as error:
-                assert "course.guard" in str(error)
+                assert "course.grader.guard" in str(error)
             else:
                 raise AssertionError(f"{func.__qualname__}.{slot} was replaced")
     """)
@@ -154,22 +155,25 @@ def test_restore_puts_back_keyword_defaults_closure_cells_and_function_dicts():
 
 
 @pytest.mark.slow
-def test_the_grader_expression_restores_even_if_restore_and_import_were_replaced():
+def test_the_grader_expression_restores_even_if_restore_and_its_builtin_were_replaced():
     """Check that compiling the grader's expression restores first, so that it runs the real restore"""
     _run_installed("""
         import builtins, sys, types
         import torch
-        from course.grading import RESTORE
-        real_import = builtins.__import__
+        from course.grader.guard import RESTORE_EXPRESSION as RESTORE
+        real_import, real_restore = builtins.__import__, guard.restore
+        called = []
+        builtins.__course_guard_restore__ = lambda: called.append("fake")
         torch.allclose = lambda *a, **k: True
         guard.restore = lambda: None
         vars(guard)["_restore_all"] = lambda *a: None
         sys.audit = lambda *a: None
         fake = types.SimpleNamespace(restore=lambda: None)
         builtins.__import__ = lambda name, *a, **k: (
-            fake if name == "course.guard" else real_import(name, *a, **k))
+            fake if name == "course.grader.guard" else real_import(name, *a, **k))
         eval(RESTORE)
-        assert builtins.__import__ is real_import
+        assert builtins.__import__ is real_import and not called
+        assert builtins.__course_guard_restore__ is real_restore is guard.restore
         assert not torch.allclose(torch.zeros(1), torch.ones(1))
     """)
 
@@ -178,8 +182,8 @@ def test_the_grader_expression_restores_even_if_restore_and_import_were_replaced
 def test_the_grader_expression_fails_when_the_guard_module_was_replaced():
     _run_installed("""
         import sys, types
-        from course.grading import RESTORE
-        sys.modules["course.guard"] = types.SimpleNamespace(restore=lambda: None)
+        from course.grader.guard import RESTORE_EXPRESSION as RESTORE
+        sys.modules["course.grader.guard"] = types.SimpleNamespace(restore=lambda: None)
         try:
             eval(RESTORE)
         except RuntimeError as error:
@@ -233,7 +237,7 @@ def _grade(*cells):
     """Run ``cells`` in a grading kernel, the last one as a grade cell; return that cell's outputs."""
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from course.grading import ResilientExecute, kernel_arguments
+    from course.grader.preprocessors import ResilientExecute, kernel_arguments
 
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -249,6 +253,12 @@ _NOOP = "(lambda *a, **k: None).__code__"
 
 # (tampering in a solution cell, a grade cell that fails when the tools are honest)
 TAMPERING = {
+    "a notebook function shadows the grader's restore builtin": (
+        "def __course_guard_restore__():\n    globals()['expect_true'] = lambda *a, **k: None",
+        "expect_true(False, call='t', detail='must fail')"),
+    "a notebook __import__ shadows the builtin": (
+        "def __import__(*a, **k):\n    globals()['expect_true'] = lambda *a, **k: None",
+        "expect_true(False, call='t', detail='must fail')"),
     "gc finds the checks and swaps their code": (
         "import gc\nfor o in gc.get_objects():\n"
         "    if getattr(o, '__name__', '').startswith('expect_'):\n"
@@ -278,7 +288,7 @@ TAMPERING = {
         "def all(values):\n    return True",
         "expect_true(all([False]), call='t', detail='must fail')"),
     "restore itself replaced": (
-        "import course.guard\ncourse.guard.restore = lambda: None\n"
+        "import course.grader.guard\ncourse.grader.guard.restore = lambda: None\n"
         "torch.allclose = lambda *a, **k: True",
         "expect_true(torch.allclose(torch.zeros(1), torch.ones(1)), call='t', detail='must fail')"),
 }
@@ -338,7 +348,7 @@ def test_a_grade_cell_s_error_reaches_the_notebook_after_tampering_with_the_kern
 
 @pytest.mark.slow
 def test_in_a_kernel_stderr_stays_published_as_stdout_after_restore():
-    """course.grading's kernel guard renames sys.stderr before install(): restore must keep that"""
+    """The preprocessors' kernel guard renames sys.stderr before install(): restore must keep that"""
     outputs = _grade(_SETUP, "import sys\nprint('to stderr', file=sys.stderr)")
     assert [(o.name, o.text) for o in outputs if o.output_type == "stream"] == [("stdout", "to stderr\n")]
 
@@ -347,10 +357,11 @@ def test_in_a_kernel_stderr_stays_published_as_stdout_after_restore():
 def test_in_a_kernel_restore_takes_well_under_50_ms():
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from course.grading import ResilientExecute, kernel_arguments
+    from course.grader.preprocessors import ResilientExecute, kernel_arguments
 
     nb = new_notebook(cells=[new_code_cell(
-        _SETUP + "\nimport statistics, time\nfrom course.grading import RESTORE\ntimes = []\n"
+        _SETUP + "\nimport statistics, time\n"
+        "from course.grader.guard import RESTORE_EXPRESSION as RESTORE\ntimes = []\n"
         "for _ in range(21):\n    start = time.perf_counter()\n    eval(RESTORE)\n"
         "    times.append(time.perf_counter() - start)\nprint(f'{statistics.median(times) * 1000:.1f}')")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -1,19 +1,19 @@
 """Tests of the topic notebooks themselves: clean sources, real execution, nbgrader validation,
-and a release/ folder that is exactly what nbgrader generates from source/."""
+and a release/ folder that is exactly what nbgrader generates from source/.
 
+Each source notebook is executed once per session, and nbgrader generates the course once per
+run (the fixtures in conftest.py); the tests here read those results.
+"""
+
+import copy
 import filecmp
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbhelpers import (
     ASSIGNMENTS,
     RELEASE,
-    REPO,
     SOURCE,
     grade_cells,
     is_solution_cell,
@@ -22,13 +22,6 @@ from nbhelpers import (
     release_notebook,
     source_notebook,
 )
-
-NBGRADER = [sys.executable, "-m", "nbgrader"]
-
-
-def nbgrader(*args, cwd=REPO, timeout=600):
-    return subprocess.run([*NBGRADER, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def test_every_assignment_has_one_source_and_one_release_notebook():
@@ -75,53 +68,89 @@ def test_grade_ids_are_unique_across_the_course():
                 seen[grade_id] = assignment
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_notebook_runs_top_to_bottom(assignment):
-    """Check that the instructor notebook runs without error and its tests write no stderr.
+# -- executed: each source notebook once per session (conftest.executed_source) ------------------
+# With pytest-xdist (`make test`), the tests that read one notebook's run share a worker: it runs once.
+BY_NOTEBOOK = [pytest.param(a, marks=pytest.mark.xdist_group(f"notebook-{a}")) for a in ASSIGNMENTS]
 
-    This runs a plain kernel, without the grader's stderr guard, so a warning
-    raised in a grade cell (which would cost a student the cell) is caught here.
-    """
-    nb = read(source_notebook(assignment))
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(source_notebook(assignment).parent)}}
-                   ).execute()
+
+def _errors(cell) -> list:
+    return [o for o in cell.outputs if o.output_type == "error"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", BY_NOTEBOOK)
+def test_source_notebook_runs_top_to_bottom(assignment, executed_source):
+    """Check that the instructor notebook, run as grading runs it, raises no error in any cell"""
+    nb = executed_source(assignment)
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, f"{cell.source[:80]!r} raised {errors[0].ename}: {errors[0].evalue}"
-    for cell in grade_cells(nb):
+        if cell.cell_type == "code" and _errors(cell):
+            error = _errors(cell)[0]
+            raise AssertionError(f"{cell.source[:80]!r} raised {error.ename}: {error.evalue}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", BY_NOTEBOOK)
+def test_no_grade_cell_of_the_source_writes_to_stderr(assignment, executed_source):
+    """Check that the reference's tests write no stderr.
+
+    The kernel keeps stderr as stderr (a grading kernel publishes it as stdout), so a warning
+    raised in a grade cell, which would cost a student the cell under plain nbgrader, is caught here.
+    """
+    for cell in grade_cells(executed_source(assignment)):
         stderr = [o.text for o in cell.outputs if o.get("name") == "stderr"]
         assert not stderr, f"{nbgrader_meta(cell)['grade_id']} wrote to stderr: {stderr}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_nbgrader_validate_passes_on_source(assignment):
-    result = nbgrader("validate", str(source_notebook(assignment)))
-    assert "Success! Your notebook passes all the tests." in result.stdout, (
-        result.stdout + result.stderr)
+@pytest.mark.parametrize("assignment", BY_NOTEBOOK)
+def test_reference_passes_every_grade_cell(assignment, executed_source):
+    """Check what `nbgrader validate` checks on the source: sound metadata, and every grade cell passes."""
+    nb = executed_source(assignment)
+    validator = _validator(nb)
+    failed = validator._get_failed_cells(nb)
+    assert not failed, "failing grade cells: " + "; ".join(
+        f"{nbgrader_meta(c)['grade_id']}: {[f'{e.ename}: {e.evalue}' for e in _errors(c)]}" for c in failed)
+    assert {nbgrader_meta(c)["grade_id"] for c in validator._get_passed_cells(nb)} == {
+        nbgrader_meta(c)["grade_id"] for c in grade_cells(nb)}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_released_exercise_fails_until_solved(assignment):
-    result = nbgrader("validate", "--invert", str(release_notebook(assignment)))
-    assert "Success! The notebook does not pass any tests." in result.stdout, (
-        result.stdout + result.stderr)
+@pytest.mark.parametrize("assignment", BY_NOTEBOOK)
+def test_every_released_exercise_fails_until_solved(assignment, executed_release):
+    """Check what `nbgrader validate --invert` checks on the release: no test passes until solved.
+
+    The release runs with its demonstrations emptied: the tests need only the setup cell and
+    the (unsolved) answer cells.
+    """
+    nb = executed_release(assignment)
+    validator = _validator(nb)
+    assert validator._get_passed_cells(nb) == [], "tests that pass before the exercise is solved"
+    for cell in grade_cells(nb):
+        assert _errors(cell), f"{nbgrader_meta(cell)['grade_id']} raised no error in the release"
 
 
+def _validator(nb):
+    """nbgrader's validator, after the checks `nbgrader validate` makes before it counts passes and failures.
+
+    The notebook's nbgrader metadata must be sound, no cell may have changed type, and no locked
+    cell may differ from its checksum (the release has them, the source has none).
+    """
+    from nbgrader.preprocessors import CheckCellMetadata
+    from nbgrader.validator import Validator
+
+    CheckCellMetadata().preprocess(copy.deepcopy(nb), {})
+    validator = Validator()
+    assert validator._get_type_changed_cells(nb) == [], "cells changed type"
+    assert validator._get_changed_cells(copy.deepcopy(nb)) == [], "locked cells differ from their checksums"
+    return validator
+
+
+# -- generated: nbgrader generate_assignment once per run (conftest.generated_course) ------------
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_is_exactly_what_nbgrader_generates(assignment, tmp_path):
+def test_release_is_exactly_what_nbgrader_generates(assignment, generated_course):
     """Check that release/ was regenerated after the last change to source/ and not hand-edited."""
-    shutil.copy(REPO / "nbgrader_config.py", tmp_path)
-    shutil.copytree(SOURCE / assignment, tmp_path / "source" / assignment)
-    result = nbgrader("generate_assignment", assignment, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    generated = tmp_path / "release" / assignment
+    generated = generated_course / "release" / assignment
     committed = RELEASE / assignment
     comparison = filecmp.dircmp(generated, committed, ignore=[".ipynb_checkpoints"])
     assert not comparison.left_only and not comparison.right_only, (

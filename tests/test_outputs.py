@@ -1,4 +1,4 @@
-"""Tests for course.outputs: what graded notebooks keep of outputs, and what feedback shows."""
+"""Tests for course.grader.outputs: what graded notebooks keep of outputs, and what feedback shows."""
 
 import base64
 
@@ -6,7 +6,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from course.outputs import (
+from course.grader.outputs import (
     REMOVED,
     DeduplicateCells,
     HideHiddenTests,

@@ -32,3 +32,76 @@ def test_show_histograms_one_panel_per_tensor():
 def test_mismatched_labels_are_refused():
     with pytest.raises(ValueError, match="2 signals but 1 labels"):
         plots.show_signals([torch.zeros(2), torch.zeros(2)], ["only one"])
+
+
+def test_show_curves_draws_one_panel_per_dict_with_its_settings_and_styles():
+    fig = plots.show_curves([
+        {"curves": {"training": ([1, 2, 3], [3.0, 2.0, 1.0]),
+                    "lowest": ([3], [1.0], {"color": "tab:red", "marker": "o"})},
+         "title": "loss", "yscale": "log", "legend": {"loc": "upper right"}},
+        {"curves": {"accuracy": (range(1, 4), [0.5, 0.7, 0.9], {"ls": "--"})}, "ylim": (0, 1)},
+    ])
+    loss, accuracy = fig.axes
+    assert loss.get_title() == "loss" and loss.get_yscale() == "log"
+    assert [line.get_label() for line in loss.get_lines()] == ["training", "lowest"]
+    assert loss.get_lines()[1].get_marker() == "o" and list(loss.get_lines()[1].get_xdata()) == [3]
+    assert accuracy.get_ylim() == (0, 1) and accuracy.get_lines()[0].get_linestyle() == "--"
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == ["accuracy"]
+
+
+def test_read_counts_counts_the_windows_that_read_each_cell():
+    counts = plots.read_counts((5, 5), 3)
+    assert counts[0, 0] == 1 and counts[2, 2] == 9 and counts[0, 2] == 3
+    # stride 2 on 8 cells: the last row and column are read by no window
+    strided = plots.read_counts((8, 8), 3, stride=2)
+    assert strided[7].sum() == 0 and strided[:, 7].sum() == 0 and strided[6, 6] == 1
+    padded = plots.read_counts((5, 5), 3, padding=1)
+    assert padded[0, 0] == 4 and padded.min() > 0
+
+
+def test_draw_reads_marks_the_cells_each_output_reads():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plots.draw_reads(ax, (7, 7), 3, stride=2, padding=1, outputs=[(0, 0), (1, 2)], title="t")
+    first, second = ax.collections[1:]
+    # output (0, 0) reads padded rows and columns 0..2; output (1, 2) rows 2..4 and columns 4..6
+    assert sorted({(round(x - 0.5 + 0.2), round(y - 0.5 + 0.2)) for x, y in first.get_offsets()}) == [
+        (c, r) for c in range(3) for r in range(3)]
+    assert {round(x - 0.5 - 0.2) for x, _ in second.get_offsets()} == {4, 5, 6}
+    assert ax.get_title() == "t\ninput 7×7 → output 4×4"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["output (0, 0)", "output (1, 2)"]
+
+
+def test_draw_reads_refuses_more_outputs_than_it_has_colours():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="at most 4 outputs"):
+        plots.draw_reads(ax, (5, 5), 3, outputs=[(0, 0)] * 5)
+
+
+def test_draw_read_counts_writes_every_count_and_marks_unread_cells_red():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    counts = plots.read_counts((4, 4), 3, stride=2)
+    plots.draw_read_counts(ax, counts, "counts")
+    texts = ax.texts
+    assert len(texts) == 16 and ax.get_title() == "counts"
+    unread = [t for t in texts if t.get_text() == "0"]
+    assert unread and all(t.get_color() == "red" for t in unread)
+
+
+@pytest.mark.parametrize("padding, kept", [(0, ["tab:blue", "tab:blue", "tab:green"]),
+                                           (1, ["tab:blue", "tab:blue", "tab:blue", "tab:red"])])
+def test_draw_windows_sorts_the_windows_as_floor_and_ceil_mode_do(padding, kept):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    _, ax = plt.subplots()
+    plots.draw_windows(ax, size=5, kernel=2, stride=2, padding=padding)
+    windows = [p for p in ax.patches if not p.get_fill()]
+    assert [to_hex(p.get_edgecolor()) for p in windows] == [to_hex(c) for c in kept]
+    assert sum(t.get_text() == "pad" for t in ax.texts) == 2 * padding
+    assert ax.get_title(loc="left") == f"L=5, kernel=2, stride=2, padding={padding}"

@@ -1,11 +1,11 @@
-"""Tests for course.snapshot: what a record holds, and what restore() puts back (in this process, no lock)."""
+"""Tests for course.grader.snapshot: what a record holds, and what restore() puts back (no lock)."""
 
 import functools
 import types
 
 import pytest
 
-from course import snapshot
+from course.grader import snapshot
 
 
 def _module(name="toy"):

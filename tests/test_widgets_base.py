@@ -1,17 +1,15 @@
-"""Tests of what the explorers share: the base class, figures outside pyplot, and raster grids."""
+"""Tests of what the explorers share in _base: the base class, its status line, figures outside pyplot."""
 
 import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 import course.widgets
-from course.widgets._base import Explorer, figure_png, new_figure, single_thread
-from course.widgets._raster import blend, cell_size, grid_pixels, png
+from course.widgets._base import Explorer, figure_png, new_figure, shape_text, single_thread
 
 
 def test_package_exports_every_explorer_lazily():
@@ -72,22 +70,66 @@ def test_single_thread_restores_the_thread_count_even_after_an_error():
     assert torch.get_num_threads() == threads
 
 
-def test_grid_pixels_draws_cells_lines_and_border():
-    """Check that each cell is a block of pixels, grid lines separate them and the border is drawn"""
-    colours = np.zeros((2, 3, 3))
-    colours[0, 1] = (1.0, 0.0, 0.0)
-    pixels = grid_pixels(colours, cell=10, border=(0, 1, 1, 1))
-    assert pixels.shape == (21, 31, 3) and pixels.dtype == np.uint8
-    assert tuple(pixels[5, 15]) == (255, 0, 0)        # inside cell (0, 1)
-    assert tuple(pixels[15, 5]) == (0, 0, 0)          # inside cell (1, 0)
-    assert tuple(pixels[15, 10]) == (85, 85, 85)      # a grid line
-    assert tuple(pixels[10, 15]) == (31, 78, 121)     # the border under cell (0, 1)
-    assert Image.open(io.BytesIO(png(pixels))).size == (31, 21)
+def test_on_click_runs_the_callback():
+    """Check that a button wired with _on_click calls back once per press"""
+    explorer, calls = Explorer(), []
+    button = widgets.Button()
+    explorer._on_click(button, lambda: calls.append(1))
+    button.click()
+    button.click()
+    assert calls == [1, 1]
 
 
-def test_blend_and_cell_size():
-    """Check that blending follows the overlay's alpha and cell sizes stay within bounds"""
-    base = np.ones((1, 2, 3))
-    overlay = np.array([[[0, 0, 0, 0.0], [0, 0, 0, 0.25]]])
-    assert np.allclose(blend(base, overlay)[0, :, 0], [1.0, 0.75])
-    assert cell_size(1) == 36 and cell_size(38) == 10 and cell_size(100) == 10
+def test_stepper_and_set_steps_redraw_once_and_clamp_the_step():
+    """Check the play/step tail: max follows the steps, a step past the end moves back, one redraw each"""
+    explorer, redraws = Explorer(), []
+    row = explorer._stepper(400, lambda: redraws.append(explorer.step.value))
+    assert isinstance(row, widgets.HBox) and row.children == (explorer.play, explorer.step)
+    explorer._set_steps(9, True, lambda: redraws.append("direct"))
+    assert explorer.play.max == explorer.step.max == 8 and redraws == ["direct"]
+    explorer.step.value = 7
+    assert redraws[-1] == 7
+    redraws.clear()
+    explorer._set_steps(4, True, lambda: redraws.append("direct"))
+    assert explorer.step.value == 3 and redraws == [3]
+    explorer._set_steps(0, False, lambda: redraws.append("direct"))
+    assert explorer.step.disabled and explorer.play.disabled and explorer.step.max == 0
+
+
+class _Geometry:
+    valid, out_shape, problem = True, (3, 3), None
+
+    def size_label(self):
+        return "output size: 3 × 3"
+
+    def layer_code(self):
+        return "nn.Layer()"
+
+
+def test_status_helpers_say_agree_refuse_and_disagree():
+    """Check the wording and colour of the PyTorch status lines every explorer shares"""
+    explorer = Explorer()
+    explorer._agree("it fits.")
+    assert explorer.message == "PyTorch agrees: it fits." and "#1b6e20" in explorer.status.value
+    explorer._agree("no batch.", problem="No step.")
+    assert explorer.message == "No step. PyTorch agrees: no batch." and "#a04000" in explorer.status.value
+    explorer._refuse("Too small.", "kernel too large")
+    assert explorer.message == "Too small. PyTorch refuses too: kernel too large"
+    assert "#b00020" in explorer.status.value
+    explorer._disagree("formula", "3 against 4.")
+    assert explorer.message == "The formula and PyTorch disagree: 3 against 4."
+
+
+def test_compare_shapes_reports_agreement_refusal_and_disagreement():
+    """Check _compare_shapes against a stand-in geometry for each of its three outcomes"""
+    explorer, g = Explorer(), _Geometry()
+    explorer._compare_shapes(g, (7, 7), (3, 3), None, ", with the same values")
+    assert explorer.message == ("PyTorch agrees: nn.Layer() maps (1, 1, 7, 7) to (1, 1, 3, 3), "
+                                "with the same values.")
+    explorer._compare_shapes(g, (7, 7), (4, 4), None)
+    assert explorer.message == ("The picture and PyTorch disagree: the picture has output size: 3 × 3, "
+                                "PyTorch gives (1, 1, 4, 4).")
+    g.valid, g.problem = False, "No valid output."
+    explorer._compare_shapes(g, (7, 7), None, "too small")
+    assert explorer.message == "No valid output. PyTorch refuses too: too small"
+    assert shape_text((5,)) == "(1, 1, 5)"

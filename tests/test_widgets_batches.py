@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, TensorDataset
 
-from course.widgets import batches
+from course.widgets import batches, batches_pictures
 from course.widgets.batches import batch_explorer, batch_plan
 
 SIZES = [1, 2, 5, 7, 10, 33, 64, 100, 200]
@@ -83,8 +83,8 @@ def test_rows_cover_each_sample_once_and_mark_the_dropped(explorer):
             assert sorted(layout.order[e].tolist()) == list(range(n)), (n, b, drop_last, e)
             assert layout.dropped[e].sum() == dropped == (n % b if drop_last else 0)
             assert layout.dropped[e, n - dropped:].all() and (layout.step[e, :n - dropped] > 0).all()
-            assert np.all(cells[e, layout.dropped[e]] == batches._DROPPED)
-            assert not np.any(np.all(cells[e, ~layout.dropped[e]] == batches._DROPPED, axis=-1))
+            assert np.all(cells[e, layout.dropped[e]] == batches_pictures._DROPPED)
+            assert not np.any(np.all(cells[e, ~layout.dropped[e]] == batches_pictures._DROPPED, axis=-1))
             # positions of one batch share a colour; the next batch has another one
             starts = np.cumsum([0] + sizes)
             for k, (start, end) in enumerate(itertools.pairwise(starts)):
@@ -162,7 +162,7 @@ def test_zero_steps_gives_a_message_not_a_traceback(explorer):
 
 def test_a_disagreement_with_pytorch_is_reported(explorer, monkeypatch):
     """Check that the status line says so when len(DataLoader) and the formula ever differ"""
-    monkeypatch.setattr(batches, "loader_length", lambda plan: plan.steps_per_epoch + 1)
+    monkeypatch.setattr(batches, "loader_length", lambda plan: len(batches.make_loader(plan)) + 1)
     _set(explorer, num_samples=9, batch_size=2, drop_last=False)
     explorer.update()
     assert explorer.message.startswith("The formula and PyTorch disagree: ⌈9 / 2⌉ = 5 steps per epoch, "
@@ -177,12 +177,12 @@ def test_picture_has_a_row_per_epoch_and_bold_batch_boundaries(explorer):
         _set(explorer, epochs=epochs)
         image = np.asarray(Image.open(io.BytesIO(explorer.image.value)).convert("RGB"))
         heights[epochs] = image.shape[0]
-        cell = batches.cell_size(10, width=800, smallest=3, largest=36)
-        assert image.shape[1] == batches._MARGIN + 10 * cell + 3
-        middle = batches._STRIP + cell // 2
+        cell = batches_pictures.cell_size(10, width=800, smallest=3, largest=36)
+        assert image.shape[1] == batches_pictures._MARGIN + 10 * cell + 3
+        middle = batches_pictures._STRIP + cell // 2
         for boundary in (4, 8):                           # between steps 1 | 2 and 2 | 3
-            x = batches._MARGIN + boundary * cell
-            assert np.all(image[middle, x - 1:x + 2] == batches._BOUNDARY)
+            x = batches_pictures._MARGIN + boundary * cell
+            assert np.all(image[middle, x - 1:x + 2] == batches_pictures._BOUNDARY)
     block = heights[2] - heights[1]
     assert heights[5] - heights[1] == 4 * block > 0
 

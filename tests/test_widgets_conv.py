@@ -10,9 +10,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from course.widgets import conv
-from course.widgets._raster import blend
-from course.widgets.conv import conv_explorer, conv_geometry, input_colours, named_kernel, sample_input
+from course.widgets import conv, conv_pictures
+from course.widgets._raster import blend, cell_size
+from course.widgets.conv import conv_explorer, conv_geometry, named_kernel, sample_input
+from course.widgets.conv_pictures import input_colours
 
 SETTINGS = list(itertools.product([1, 2], [1, 4, 7, 9], [1, 2, 3, 5], [1, 2, 3], [0, 1, 2], [1, 2, 4]))
 
@@ -35,12 +36,12 @@ def _tap_cells(explorer):
     """The cells drawn in the kernel-tap colour, as (row, column) pairs of the padded input."""
     g = explorer.geometry
     base = input_colours(g)
-    tapped = blend(base, np.broadcast_to(np.array(conv._TAP), base.shape[:2] + (4,)))
+    tapped = blend(base, np.broadcast_to(np.array(conv_pictures._TAP), base.shape[:2] + (4,)))
     return {tuple(c) for c in np.argwhere(np.all(np.isclose(explorer.input_cells, tapped), axis=-1))}
 
 
 def _current_output(explorer):
-    hits = np.argwhere(np.all(np.isclose(explorer.output_cells, conv._CURRENT[:3]), axis=-1))
+    hits = np.argwhere(np.all(np.isclose(explorer.output_cells, conv_pictures._CURRENT[:3]), axis=-1))
     assert len(hits) == 1, f"expected one highlighted output cell, found {len(hits)}"
     return tuple(int(i) for i in hits[0])
 
@@ -113,7 +114,7 @@ def test_play_visits_every_output_position_once(dims, settings):
         explorer.play.value = frame                  # the Play control drives the step slider
         assert explorer.step.value == frame
         visited.append(_current_output(explorer))
-        filled.append(int(np.all(np.isclose(explorer.output_cells, conv._DONE[:3]), axis=-1).sum()))
+        filled.append(int(np.all(np.isclose(explorer.output_cells, conv_pictures._DONE[:3]), axis=-1).sum()))
     cells = [(0, i) for i in range(g.out_size)] if dims == 1 else list(itertools.product(range(g.out_size),
                                                                                           repeat=2))
     assert visited == cells                          # every cell once, row by row
@@ -165,7 +166,7 @@ def test_picture_is_a_png_of_the_grid(explorers):
     explorer = explorers[2]
     _set(explorer, size=6, kernel_size=3, stride=1, padding=2, dilation=1)
     picture = Image.open(io.BytesIO(explorer.input_image.value))
-    cell = conv.cell_size(10)
+    cell = cell_size(10)
     assert picture.size == (10 * cell + 1, 10 * cell + 1)
     assert explorer.input_caption.value == "padded input: 10 × 10"
 
@@ -198,3 +199,27 @@ def test_geometry_problem_explains_the_fix():
     assert "spans d·(k − 1) + 1 = 5 cells" in g.problem and "n + 2p = 3" in g.problem
     with pytest.raises(IndexError):
         g.output_position(0)
+
+
+def test_geometry_output_length_is_pytorchs_and_the_formula_is_only_text():
+    """Check that out_size is F.conv1d's output length (0 where it refuses) and the formula text shows it."""
+    for size, kernel_size, stride, padding, dilation in itertools.product([1, 4, 9], [1, 3, 5], [1, 2, 3],
+                                                                          [0, 2], [1, 3]):
+        g = conv_geometry(1, size, kernel_size, stride, padding, dilation)
+        try:
+            length = F.conv1d(torch.zeros(1, 1, size), torch.zeros(1, 1, kernel_size), stride=stride,
+                              padding=padding, dilation=dilation).shape[-1]
+        except RuntimeError:
+            length = 0
+        assert g.out_size == length and g.valid == (length > 0)
+        if length:
+            assert g.formula().endswith(f"= {length}")
+
+
+def test_span_runs_from_the_first_tap_to_the_last():
+    """Check that a dilated window's span covers d·(k − 1) + 1 cells per axis, its taps among them."""
+    g = conv_geometry(2, size=9, kernel_size=3, stride=2, padding=1, dilation=3)
+    span, taps = g.span((1, 0)), g.taps((1, 0))
+    assert sorted({r for r, _ in span}) == list(range(2, 9))
+    assert sorted({c for _, c in span}) == list(range(7))
+    assert set(taps) <= set(span) and len(span) == 7 * 7 and len(taps) == 9

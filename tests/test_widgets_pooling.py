@@ -1,4 +1,4 @@
-"""Tests of the pooling explorer: geometry, values and pictures against real PyTorch pooling layers."""
+"""Tests of the pooling explorer's controls, status and pictures against real PyTorch pooling layers."""
 
 import itertools
 import math
@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.widgets import pooling
+from course.widgets import pooling, pooling_geometry, pooling_pictures
 from course.widgets import pooling_explorer as make_explorer
-from course.widgets.pooling import pool_geometry, pool_values
+from course.widgets._raster import blend
 
 KINDS = ("max", "avg")
 
@@ -23,11 +23,6 @@ def torch_shape(kind, size, kernel, stride, padding, ceil_mode):
         return tuple(layer(torch.zeros(1, 1, size, size)).shape[2:])
     except RuntimeError:
         return None
-
-
-def torch_pool(kind, x, kernel, stride, padding, ceil_mode):
-    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
-    return pool(x.view(1, 1, *x.shape), kernel, stride, padding, ceil_mode=ceil_mode)[0, 0]
 
 
 def set_controls(explorer, kind, size, kernel, stride, padding, ceil_mode):
@@ -47,23 +42,6 @@ def explorer():
     made.close()
 
 
-GRID = list(itertools.product(KINDS, (1, 2, 3, 5, 7, 8, 11, 16), range(1, 6), range(1, 5), range(4),
-                              (False, True)))
-
-
-def test_geometry_output_shape_matches_pytorch_on_a_grid():
-    """Check that the geometry's output shape (floor, ceil, refusals) is a real layer's, 2,560 settings."""
-    for kind, size, kernel, stride, padding, ceil_mode in GRID:
-        g = pool_geometry(kind, size, kernel, stride, padding, ceil_mode)
-        expected = torch_shape(kind, size, kernel, stride, padding, ceil_mode)
-        assert g.valid == (expected is not None), (kind, size, kernel, stride, padding, ceil_mode)
-        if expected is not None:
-            assert g.out_shape == expected, (kind, size, kernel, stride, padding, ceil_mode)
-            assert g.size_label() == f"output size: {expected[0]} × {expected[1]}"
-        else:
-            assert g.size_label() == "output size: none"
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_size_label_and_status_match_pytorch_when_controls_move(explorer, kind):
     """Check that after moving the controls the size label equals a real layer's output shape."""
@@ -79,39 +57,6 @@ def test_size_label_and_status_match_pytorch_when_controls_move(explorer, kind):
             assert explorer.size_text.value == f"<b>output size: {expected[0]} × {expected[1]}</b>", settings
             assert explorer.message.startswith("PyTorch agrees"), settings
             assert explorer.output_values.shape == expected
-
-
-def test_values_agree_with_pytorch_including_padding_and_ceil_mode():
-    """Check that the explorer's own window max/mean equals F.max_pool2d/F.avg_pool2d, also for negatives."""
-    gen = torch.Generator().manual_seed(7)
-    for kind, size, kernel, stride, padding, ceil_mode in itertools.product(
-            KINDS, (1, 3, 5, 6, 9), range(1, 5), range(1, 4), range(3), (False, True)):
-        g = pool_geometry(kind, size, kernel, stride, padding, ceil_mode)
-        if not g.valid:
-            continue
-        x = torch.randn(size, size, generator=gen) - 2.0     # mostly negative: −∞ padding matters
-        expected = torch_pool(kind, x, kernel, stride, padding, ceil_mode)
-        np.testing.assert_allclose(pool_values(g, x.numpy()), expected.numpy(), rtol=1e-5, atol=1e-5,
-                                   err_msg=str((kind, size, kernel, stride, padding, ceil_mode)))
-
-
-def test_avg_pooling_with_ceil_mode_divides_by_the_cells_inside_the_padded_input():
-    """Check that a ceil_mode window over the edge is averaged over its cells inside, as PyTorch does."""
-    x = torch.arange(1.0, 26.0).view(5, 5)
-    g = pool_geometry("avg", 5, 2, 2, 0, True)
-    mine = pool_values(g, x.numpy())
-    expected = F.avg_pool2d(x.view(1, 1, 5, 5), 2, ceil_mode=True)[0, 0].numpy()
-    np.testing.assert_allclose(mine, expected)
-    assert mine[2, 2] == 25.0                              # one cell inside: divided by 1, not by 4
-    assert mine[0, 2] == (5.0 + 10.0) / 2
-    # With padding the zeros inside the padded input count, the cells past it do not.
-    ones = np.ones((6, 6))
-    g = pool_geometry("avg", 6, 3, 2, 1, True)
-    mine = pool_values(g, ones)
-    expected = F.avg_pool2d(torch.ones(1, 1, 6, 6), 3, 2, 1, ceil_mode=True)[0, 0].numpy()
-    np.testing.assert_allclose(mine, expected, rtol=1e-6)
-    assert mine[0, 3] == pytest.approx(2 / 6)             # 3 × 2 cells inside, 2 of them real
-    assert mine[3, 3] == pytest.approx(1 / 4)
 
 
 def test_pytorch_refuses_padding_above_half_the_kernel_and_the_explorer_says_so(explorer):
@@ -150,7 +95,7 @@ def test_highlighted_windows_follow_the_stride(explorer, settings):
     """Check that window (r, c) is drawn at padded rows r·s.. and columns c·s.., and only there."""
     set_controls(explorer, *settings)
     g = explorer.geometry
-    base = pooling.input_colours(g, pooling.sample_values(g.size).numpy())
+    base = pooling_pictures.input_colours(g, pooling_geometry.sample_values(g.size).numpy())
     for step in range(g.steps):
         explorer.step.value = step
         r, c = divmod(step, g.kept)
@@ -170,14 +115,14 @@ def test_stepping_visits_every_output_cell_exactly_once(explorer, settings):
     g = explorer.geometry
     assert explorer.step.max == explorer.play.max == g.steps - 1
     seen = []
-    current = np.array(pooling._CURRENT)
+    current = np.array(pooling_pictures._CURRENT)
     for step in range(explorer.step.max + 1):
         explorer.step.value = step
         cells = explorer.output_cells[:g.kept, :g.kept]
         is_current = np.all(np.isclose(cells, current), axis=-1)
         assert is_current.sum() == 1
         seen.append(tuple(int(i) for i in np.argwhere(is_current)[0]))
-        pending = np.all(np.isclose(cells, pooling._PENDING), axis=-1)
+        pending = np.all(np.isclose(cells, pooling_pictures._PENDING), axis=-1)
         assert pending.sum() == g.steps - step - 1
     assert sorted(seen) == [(r, c) for r in range(g.kept) for c in range(g.kept)]
     assert len(set(seen)) == len(seen) == g.out_size ** 2
@@ -186,7 +131,7 @@ def test_stepping_visits_every_output_cell_exactly_once(explorer, settings):
 @pytest.mark.parametrize("kind", KINDS)
 def test_dropped_window_appears_exactly_when_floor_and_ceil_shapes_differ(explorer, kind):
     """Check that with ceil_mode=False a dropped window is drawn exactly when floor and ceil shapes differ."""
-    red = pooling._DROPPED_LINE
+    red = pooling_pictures._DROPPED_LINE
     for size, kernel, stride, padding in itertools.product((1, 2, 5, 7, 8, 12), (1, 2, 3), (1, 2, 3), (0, 1)):
         floor = torch_shape(kind, size, kernel, stride, padding, False)
         ceil = torch_shape(kind, size, kernel, stride, padding, True)
@@ -201,7 +146,7 @@ def test_dropped_window_appears_exactly_when_floor_and_ceil_shapes_differ(explor
             last = max(top for top, _ in explorer.dropped)
             assert last + kernel > g.padded_size and g.extent == last + kernel
             assert explorer.output_cells.shape[0] == ceil[0]
-            assert np.allclose(explorer.output_cells[-1, :], pooling._DROPPED_CELL)
+            assert np.allclose(explorer.output_cells[-1, :], pooling_pictures._DROPPED_CELL)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -236,11 +181,11 @@ def test_the_default_explorer_shows_the_dropped_window_then_keeps_it_with_ceil_m
     assert explorer.size_text.value == "<b>output size: 4 × 4</b>"
     explorer.step.value = explorer.step.max
     assert explorer.window == (6, 6)
-    outside = pooling.outside_mask(explorer.geometry)
+    outside = pooling_pictures.outside_mask(explorer.geometry)
     assert outside.shape == (8, 8) and outside[7, :].all() and not outside[:7, :7].any()
     # The part of the window past the input is drawn, faintly: it is not read.
-    assert np.allclose(explorer.input_cells[7, 7], pooling.blend(np.array(pooling._OUTSIDE),
-                                                                  np.array(pooling._OVERHANG)))
+    assert np.allclose(explorer.input_cells[7, 7], blend(np.array(pooling_pictures._OUTSIDE),
+                                                                  np.array(pooling_pictures._OVERHANG)))
 
 
 @pytest.mark.parametrize("settings", [("avg", 7, 2, 2, 0, False), ("avg", 10, 2, 3, 0, False),
@@ -286,7 +231,7 @@ def test_output_caption_shows_the_window_result(explorer):
     """Check that the caption gives the current window's max or sum / cells, equal to PyTorch's output."""
     set_controls(explorer, "avg", 5, 2, 2, 0, True)
     explorer.step.value = explorer.step.max
-    x = pooling.sample_values(5)
+    x = pooling_geometry.sample_values(5)
     expected = F.avg_pool2d(x.view(1, 1, 5, 5), 2, ceil_mode=True)[0, 0, 2, 2].item()
     assert f"mean = {x[4, 4].item():g} / 1 = {expected:g}" in explorer.output_caption.value
     assert "3 window cells past the padded input not counted" in explorer.output_caption.value

@@ -1,4 +1,4 @@
-"""Tests for course.zipcollect: LMS downloads gathered into submitted/ by nbgrader's zip_collect."""
+"""Tests for course.grader.zipcollect: LMS downloads gathered into submitted/ by nbgrader's zip_collect."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ import nbformat
 import pytest
 from nbhelpers import REPO, SOURCE, nbgrader_meta, points, read
 
-from course.cli import main
-from course.sandbox import sandbox_problem
-from course.zipcollect import ZipCollectError, collect_zip
+from course.grader.cli import main
+from course.grader.sandbox import sandbox_problem
+from course.grader.zipcollect import ZipCollectError, collect_zip
 
 FIRST = "01_parameters"
 NOTEBOOK = f"{FIRST}.ipynb"
 COURSE = [str(Path(sys.executable).parent / "course")]
+
+# Every test here runs nbgrader's zip_collect: none belongs in the quick run.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +132,6 @@ def test_zip_option_reports_bad_folders_in_one_line(course, tmp_path, monkeypatc
     assert err.startswith("course grade: --zip ") and "no such folder" in err and err.count("\n") == 1
 
 
-@pytest.mark.slow
 def test_course_grade_zip_grades_what_it_collected(course, tmp_path):
     """Check that `course grade --zip` collects, grades and writes every collected student to the CSV"""
     root = course["root"]

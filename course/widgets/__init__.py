@@ -2,7 +2,11 @@
 
 Each explorer is a function that returns an object which displays itself in a
 notebook. The logic that turns the controls' state into a picture lives in plain
-functions next to it, so it can be tested without a browser.
+functions (a geometry module, a ``*_pictures`` module), so it can be tested without a
+browser; sizes and values come from PyTorch itself. What the explorers share is in the
+private modules: ``_base`` (the Explorer class, its status line and step tail),
+``_controls`` (sliders, CSS classes, Play/step), ``_checks`` (argument checks),
+``_raster`` (grids drawn into pixels) and ``_text`` (fonts and text on those pixels).
 
 Importing this package imports nothing heavy: each explorer's module loads only
 when the explorer is first used.

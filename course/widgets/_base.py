@@ -1,9 +1,10 @@
 """What every explorer shares: a status line, an Output that shows callback errors, display.
 
-Subclasses build their controls and pictures, wire them with ``_watch`` and lay
-them out with ``_finish``. Pictures are PNGs in ``ipywidgets.Image`` widgets:
-either grids drawn straight into pixels (``_raster``) or a plain matplotlib
-``Figure`` (``figure_png``) whose artists are updated in place, never rebuilt.
+Subclasses build their controls and pictures, wire them with ``_watch`` (and
+``_stepper`` for a window that walks step by step) and lay them out with ``_finish``.
+Pictures are PNGs in ``ipywidgets.Image`` widgets: either grids drawn straight into
+pixels (``_raster``) or a plain matplotlib ``Figure`` (``figure_png``) whose artists are
+updated in place, never rebuilt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import html
 import io
 
 import ipywidgets as widgets
+
+from ._controls import step_controls, tag
 
 _COLOURS = {"info": "#1f4e79", "ok": "#1b6e20", "warn": "#a04000", "error": "#b00020"}
 
@@ -51,19 +54,9 @@ def single_thread():
         torch.set_num_threads(threads)
 
 
-def step_controls(interval: int = 500):
-    """A Play control linked to a step slider: ``(play, step)``, both 0..0 until the caller sets max.
-
-    The step slider is cheap to redraw, so it follows the mouse. The link is kernel-side,
-    so the pair also works headless (tests drive ``play.value``).
-    """
-    step = widgets.IntSlider(value=0, min=0, max=0, description="window",
-                             style={"description_width": "90px"}, layout=widgets.Layout(width="400px"))
-    step.add_class("course-step")
-    play = widgets.Play(value=0, min=0, max=0, interval=interval, description="play")
-    widgets.link((play, "value"), (step, "value"))
-    widgets.link((play, "max"), (step, "max"))
-    return play, step
+def shape_text(spatial: tuple[int, ...]) -> str:
+    """A batch of one one-channel tensor's shape as PyTorch prints it: ``(1, 1, 7, 7)``."""
+    return "(1, 1, " + ", ".join(map(str, spatial)) + ")"
 
 
 class Explorer:
@@ -75,24 +68,81 @@ class Explorer:
     """
 
     def __init__(self):
-        self.status = widgets.HTML()
-        self.status.add_class("course-status")
+        self.status = tag(widgets.HTML(), "status")
         self.errors = widgets.Output()
         self.box: widgets.Box | None = None
 
+    # -- wiring -------------------------------------------------------------------------
     def _watch(self, controls, callback) -> None:
         """Call ``callback()`` whenever any of ``controls`` changes value."""
         wrapped = self.errors.capture()(lambda change: callback())
         for control in controls:
             control.observe(wrapped, names="value")
 
-    def _finish(self, rows) -> None:
-        self.box = widgets.VBox([*rows, self.status, self.errors])
-        self.box.add_class("course-explorer")
+    def _on_click(self, button: widgets.Button, callback) -> None:
+        """Call ``callback()`` whenever ``button`` is pressed."""
+        button.on_click(self.errors.capture()(lambda pressed: callback()))
 
+    def _stepper(self, interval: int, redraw) -> widgets.HBox:
+        """Make ``self.play`` and ``self.step``, call ``redraw()`` when the step moves; return their row."""
+        self.play, self.step = step_controls(interval=interval)
+        self._watch([self.step], redraw)
+        return widgets.HBox([self.play, self.step])
+
+    def _set_steps(self, steps: int, enabled: bool, redraw) -> None:
+        """After a settings change: let the step walk ``steps`` windows and redraw once.
+
+        A step past the new last window moves back to it, and the step's own callback
+        redraws; otherwise ``redraw()`` is called here.
+        """
+        last = max(steps, 1) - 1
+        moves = self.step.value > last
+        # The link carries max to the step slider, whose new max may already pull its value back
+        # (and redraw); setting the value again then changes nothing, so nothing redraws twice.
+        self.play.max = last
+        self.step.disabled = self.play.disabled = not enabled
+        if moves:
+            self.step.value = last
+        else:
+            redraw()
+
+    def _finish(self, rows) -> None:
+        self.box = tag(widgets.VBox([*rows, self.status, self.errors]), "explorer")
+
+    # -- the status line ----------------------------------------------------------------
     def _say(self, message: str, kind: str = "info") -> None:
         """Show ``message`` in the status line; ``kind`` is info, ok, warn or error."""
         self.status.value = f'<span style="color:{_COLOURS[kind]}">{html.escape(message)}</span>'
+
+    def _agree(self, text: str, problem: str | None = None) -> None:
+        """``PyTorch agrees: <text>``; after a ``problem`` (PyTorch agrees there is one) it is a warning."""
+        self._say(f"{problem} PyTorch agrees: {text}" if problem else f"PyTorch agrees: {text}",
+                  "warn" if problem else "ok")
+
+    def _refuse(self, problem: str, error: str) -> None:
+        """The settings have no output: say why, and what PyTorch said."""
+        self._say(f"{problem} PyTorch refuses too: {error}", "error")
+
+    def _disagree(self, what: str, text: str) -> None:
+        """``The <what> and PyTorch disagree: <text>``, a warning that should never be seen."""
+        self._say(f"The {what} and PyTorch disagree: {text}", "warn")
+
+    def _compare_shapes(self, geometry, input_shape: tuple[int, ...], torch_shape, torch_error,
+                        same_values: str = "") -> None:
+        """Compare the picture's ``geometry`` with the output shape (or error) of its real PyTorch layer.
+
+        ``geometry`` has ``valid``, ``out_shape``, ``problem``, ``size_label()`` and
+        ``layer_code()``; ``same_values`` is added to the agreement, after the shapes.
+        """
+        g = geometry
+        if g.valid and torch_shape == g.out_shape:
+            self._agree(f"{g.layer_code()} maps {shape_text(input_shape)} to {shape_text(torch_shape)}"
+                        f"{same_values}.")
+        elif not g.valid and torch_error is not None:
+            self._refuse(g.problem, torch_error)
+        else:
+            seen = shape_text(torch_shape) if torch_shape else f"an error ({torch_error})"
+            self._disagree("picture", f"the picture has {g.size_label()}, PyTorch gives {seen}.")
 
     @property
     def message(self) -> str:
@@ -100,6 +150,7 @@ class Explorer:
         text = self.status.value
         return html.unescape(text[text.find(">") + 1:text.rfind("<")]) if text else ""
 
+    # -- display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
 

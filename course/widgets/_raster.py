@@ -8,6 +8,7 @@ slider responsive even at the largest sizes.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -56,3 +57,45 @@ def png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def cell_pixels(mask: np.ndarray, cell: int) -> np.ndarray:
+    """Pixel-level ``(H, W)`` version of a ``(rows, columns)`` cell mask, grid lines left out."""
+    pixels = np.repeat(np.repeat(mask, cell, axis=0), cell, axis=1)
+    pixels = np.pad(pixels, ((0, 1), (0, 1)))
+    pixels[::cell, :] = False
+    pixels[:, ::cell] = False
+    return pixels
+
+
+def hatch(mask: np.ndarray, cell: int, spacing: int) -> np.ndarray:
+    """Pixel-level ``(H, W)`` diagonal lines, ``spacing`` pixels apart, over the cells of ``mask``."""
+    pixels = cell_pixels(mask, cell)
+    return pixels & _diagonals(pixels.shape, spacing)
+
+
+@functools.lru_cache(maxsize=16)
+def _diagonals(shape: tuple[int, int], spacing: int) -> np.ndarray:
+    lines = (np.arange(shape[0])[:, None] + np.arange(shape[1])) % spacing == 0
+    lines.flags.writeable = False          # shared by the cache
+    return lines
+
+
+def outline(pixels: np.ndarray, top: int, left: int, size: int, cell: int, colour: np.ndarray,
+            thickness: int, inset: int) -> None:
+    """Draw a square outline of ``size`` cells at cell ``(top, left)``, ``inset`` pixels inside the cells.
+
+    Sides past the edge of ``pixels`` are drawn along the edge instead.
+    """
+    y0, x0 = top * cell + inset, left * cell + inset
+    y1, x1 = (top + size) * cell - inset, (left + size) * cell - inset
+    y1, x1 = min(y1, pixels.shape[0] - 1), min(x1, pixels.shape[1] - 1)
+    pixels[y0:y0 + thickness, x0:x1 + 1] = colour
+    pixels[y1 - thickness + 1:y1 + 1, x0:x1 + 1] = colour
+    pixels[y0:y1 + 1, x0:x0 + thickness] = colour
+    pixels[y0:y1 + 1, x1 - thickness + 1:x1 + 1] = colour
+
+
+def blank(cell: int) -> np.ndarray:
+    """A white RGB ``uint8`` square the size of one cell: the picture of an output that does not exist."""
+    return np.full((cell + 1, cell + 1, 3), 255, dtype=np.uint8)

@@ -1,9 +1,10 @@
 """Convolution explorer: watch a (dilated) kernel slide over a padded input.
 
-The plain functions at the top turn settings into geometry, colours and text;
-``ConvExplorer`` only wires sliders to them. Every settings change is checked
-against a real ``nn.Conv1d``/``nn.Conv2d``, and the explorer says so if the
-picture and PyTorch ever disagree.
+The output length comes from PyTorch (``F.conv1d`` with the same settings);
+``ConvGeometry`` places the windows it implies and writes the size rule out as text,
+``conv_pictures`` colours them, and ``ConvExplorer`` only wires sliders to both.
+Every settings change is checked against the real ``nn.Conv1d``/``nn.Conv2d`` the
+explorer names, and the explorer says so if the picture and that layer ever disagree.
 """
 
 from __future__ import annotations
@@ -18,28 +19,27 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._base import Explorer, single_thread, step_controls
-from ._raster import blend, cell_size, grid_pixels, png
+from ._base import Explorer, single_thread
+from ._checks import check_choice, check_int
+from ._controls import slider, tag
+from ._raster import blank, blend, cell_size, grid_pixels, png
+from .conv_pictures import input_colours, input_overlay, output_colours
 
-__all__ = ["ConvExplorer", "ConvGeometry", "conv_explorer", "conv_geometry", "input_overlay",
-           "named_kernel", "output_colours", "pytorch_output_shape", "sample_input"]
+__all__ = ["ConvExplorer", "ConvGeometry", "conv_explorer", "conv_geometry", "feature_map", "named_kernel",
+           "pytorch_output_shape", "sample_input"]
 
 KERNELS = ("edge", "blur", "sharpen")
-
-# RGBA colours of the picture.
-_INPUT = (1.0, 1.0, 1.0)
-_PADDING = (0.80, 0.82, 0.90)
-_TAP = (1.0, 0.55, 0.0, 0.70)       # a cell the kernel reads
-_HOLE = (1.0, 0.55, 0.0, 0.18)      # inside the window's span but skipped by dilation
-_DONE = (0.62, 0.78, 0.92, 1.0)
-_CURRENT = (1.0, 0.55, 0.0, 1.0)
-_PENDING = (1.0, 1.0, 1.0, 1.0)
+_VALUES = ("cells", "image")
 
 
 # -- geometry -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConvGeometry:
-    """Where a square kernel reads on a square (or 1-D) input, one size for every axis."""
+    """Where a square kernel reads on a square (or 1-D) input, one size for every axis.
+
+    ``out_size`` is the output length along an axis that ``F.conv1d`` gives with these
+    settings, 0 where it refuses them; ``conv_geometry`` fills it in.
+    """
 
     dims: int
     size: int
@@ -47,24 +47,16 @@ class ConvGeometry:
     stride: int
     padding: int
     dilation: int
-
-    @property
-    def effective_kernel_size(self) -> int:
-        """Input cells one dilated window spans: ``d * (k - 1) + 1``."""
-        return self.dilation * (self.kernel_size - 1) + 1
+    out_size: int
 
     @property
     def padded_size(self) -> int:
+        """``n + 2p``: cells along an axis of the padded input."""
         return self.size + 2 * self.padding
 
     @property
-    def out_size(self) -> int:
-        """``floor((n + 2p - d(k - 1) - 1) / s) + 1``; zero or less means no valid output."""
-        room = self.size + 2 * self.padding - self.dilation * (self.kernel_size - 1) - 1
-        return room // self.stride + 1
-
-    @property
     def valid(self) -> bool:
+        """Whether PyTorch gives an output at all."""
         return self.out_size >= 1
 
     @property
@@ -72,18 +64,20 @@ class ConvGeometry:
         """Why there is no output, in words a student can act on; None when there is one."""
         if self.valid:
             return None
-        return (f"No valid output: the dilated kernel spans d·(k − 1) + 1 = {self.effective_kernel_size} "
+        spanned = len(self.span((0,)))
+        return (f"No valid output: the dilated kernel spans d·(k − 1) + 1 = {spanned} "
                 f"cells, but the padded input has only n + 2p = {self.padded_size}. "
                 "Use a smaller kernel or dilation, or more padding.")
 
     @property
     def out_shape(self) -> tuple[int, ...]:
+        """The output's spatial shape, ``()`` when there is none."""
         return (self.out_size,) * self.dims if self.valid else ()
 
     @property
     def steps(self) -> int:
         """How many windows the kernel visits: one per output cell."""
-        return max(self.out_size, 0) ** self.dims
+        return self.out_size ** self.dims
 
     def output_position(self, step: int) -> tuple[int, ...]:
         """The output cell the ``step``-th window writes, in row-major order."""
@@ -91,15 +85,16 @@ class ConvGeometry:
             raise IndexError(f"step {step} is outside 0..{self.steps - 1}")
         return tuple(int(i) for i in np.unravel_index(step, self.out_shape))
 
+    def _axis_taps(self, index: int) -> list[int]:
+        return [index * self.stride + a * self.dilation for a in range(self.kernel_size)]
+
     def taps(self, position: tuple[int, ...]) -> list[tuple[int, ...]]:
         """Padded-input cells the window for output ``position`` reads: ``i·s + a·d`` per axis."""
-        per_axis = [[i * self.stride + a * self.dilation for a in range(self.kernel_size)]
-                    for i in position]
-        return list(itertools.product(*per_axis))
+        return list(itertools.product(*(self._axis_taps(i) for i in position)))
 
     def span(self, position: tuple[int, ...]) -> list[tuple[int, ...]]:
-        """Every padded-input cell inside the window's span, holes included."""
-        per_axis = [range(i * self.stride, i * self.stride + self.effective_kernel_size) for i in position]
+        """Every padded-input cell from the window's first tap to its last, holes included."""
+        per_axis = [range(taps[0], taps[-1] + 1) for taps in map(self._axis_taps, position)]
         return list(itertools.product(*per_axis))
 
     def layer_code(self) -> str:
@@ -108,12 +103,12 @@ class ConvGeometry:
                 f"padding={self.padding}, dilation={self.dilation})")
 
     def formula(self) -> str:
-        """The output-size formula with the current numbers substituted (plain text)."""
+        """The output-size formula with the current numbers substituted (plain text, for display)."""
         axis = "L" if self.dims == 1 else "H"
         n, k, s, p, d = self.size, self.kernel_size, self.stride, self.padding, self.dilation
         room = n + 2 * p - d * (k - 1) - 1
         text = (f"{axis}_out = ⌊({axis} + 2p − d·(k − 1) − 1) / s⌋ + 1 "
-                f"= ⌊({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{room} / {s}⌋ + 1 = {self.out_size}")
+                f"= ⌊({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{room} / {s}⌋ + 1 = {room // s + 1}")
         if self.dims == 2:
             text += "   (W_out the same)"
         return text
@@ -125,23 +120,34 @@ class ConvGeometry:
         return "output size: " + " × ".join(str(o) for o in self.out_shape)
 
 
+@functools.lru_cache(maxsize=1024)
+def _axis_size(size: int, kernel_size: int, stride: int, padding: int, dilation: int) -> int:
+    """The output length ``F.conv1d`` gives along one axis; 0 where it refuses the settings."""
+    try:
+        with torch.no_grad(), single_thread():
+            return F.conv1d(torch.zeros(1, 1, size), torch.zeros(1, 1, kernel_size),  # (N, C, L), (O, C, k)
+                            stride=stride, padding=padding, dilation=dilation).shape[-1]
+    except RuntimeError:
+        return 0
+
+
 def conv_geometry(dims: int = 2, size: int = 7, kernel_size: int = 3, stride: int = 1,
                   padding: int = 0, dilation: int = 1) -> ConvGeometry:
     """Check the settings and return their ``ConvGeometry``."""
-    if dims not in (1, 2):
-        raise ValueError(f"dims must be 1 or 2, got {dims!r}")
+    check_choice("dims", dims, (1, 2), spelled=True)
     for name, value, least in [("size", size, 1), ("kernel_size", kernel_size, 1), ("stride", stride, 1),
                                ("padding", padding, 0), ("dilation", dilation, 1)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be an int of at least {least}, got {value!r}")
-    return ConvGeometry(dims, size, kernel_size, stride, padding, dilation)
+        check_int(name, value, least)
+    out_size = _axis_size(size, kernel_size, stride, padding, dilation)
+    return ConvGeometry(dims, size, kernel_size, stride, padding, dilation, out_size)
 
 
 @functools.lru_cache(maxsize=512)
 def pytorch_output_shape(geometry: ConvGeometry) -> tuple[tuple[int, ...] | None, str | None]:
-    """Run a real ``nn.Conv1d``/``nn.Conv2d`` on zeros: ``(output shape, None)`` or ``(None, error)``.
+    """Run the real ``nn.Conv1d``/``nn.Conv2d`` of ``geometry.layer_code()`` on zeros.
 
-    The shape leaves out the batch and channel axes, so it compares with ``geometry.out_shape``.
+    Returns ``(output shape, None)`` or ``(None, error)``. The shape leaves out the batch
+    and channel axes, so it compares with ``geometry.out_shape``.
     """
     g = geometry
     layer = (nn.Conv1d if g.dims == 1 else nn.Conv2d)(
@@ -154,74 +160,10 @@ def pytorch_output_shape(geometry: ConvGeometry) -> tuple[tuple[int, ...] | None
         return None, str(err).strip().splitlines()[0]
 
 
-# -- pictures -----------------------------------------------------------------------
-def _as_grid(dims: int, cells: list[tuple[int, ...]]) -> list[tuple[int, int]]:
-    return [(0, c[0]) if dims == 1 else c for c in cells]
-
-
-def input_overlay(geometry: ConvGeometry, step: int) -> np.ndarray:
-    """RGBA overlay on the padded input: taps of window ``step`` strong, holes in its span faint.
-
-    Shape ``(P, P, 4)`` for 2-D and ``(1, P, 4)`` for 1-D, with ``P`` the padded size.
-    """
-    g = geometry
-    rows = 1 if g.dims == 1 else g.padded_size
-    overlay = np.zeros((rows, g.padded_size, 4))
-    if not g.valid:
-        return overlay
-    position = g.output_position(step)
-    for r, c in _as_grid(g.dims, g.span(position)):
-        overlay[r, c] = _HOLE
-    for r, c in _as_grid(g.dims, g.taps(position)):
-        overlay[r, c] = _TAP
-    return overlay
-
-
-def input_colours(geometry: ConvGeometry, values: np.ndarray | None = None) -> np.ndarray:
-    """RGB of the padded input: padding shaded, input white (or grey levels of ``values`` in [0, 1])."""
-    g = geometry
-    rows = 1 if g.dims == 1 else g.padded_size
-    picture = np.empty((rows, g.padded_size, 3))
-    picture[:] = _PADDING
-    inner = (slice(None) if g.dims == 1 else slice(g.padding, g.padding + g.size),
-             slice(g.padding, g.padding + g.size))
-    if values is None:
-        picture[inner] = _INPUT
-    else:
-        grey = np.asarray(values, dtype=float).reshape(-1 if g.dims == 1 else g.size, g.size)
-        if g.dims == 1:
-            grey = grey.reshape(1, g.size)
-        picture[inner] = grey[..., None]
-    return picture
-
-
-def output_colours(geometry: ConvGeometry, step: int, values: np.ndarray | None = None) -> np.ndarray:
-    """RGBA of the output: cells written before ``step`` filled, ``step`` itself highlighted.
-
-    With ``values`` (the feature map scaled to [0, 1]) filled cells show their grey level.
-    """
-    g = geometry
-    if not g.valid:
-        return np.ones((1, 1, 4))
-    rows = 1 if g.dims == 1 else g.out_size
-    picture = np.empty((rows, g.out_size, 4))
-    picture[:] = _PENDING
-    flat = picture.reshape(-1, 4)
-    if values is None:
-        flat[:step] = _DONE
-    else:
-        grey = np.asarray(values, dtype=float).reshape(-1)[:step]
-        flat[:step, :3] = grey[:, None]
-        flat[:step, 3] = 1.0
-    flat[step] = _CURRENT
-    return picture
-
-
 # -- real values --------------------------------------------------------------------
 def named_kernel(name: str, kernel_size: int, dims: int = 2) -> torch.Tensor:
     """A ``(1, 1, k)`` or ``(1, 1, k, k)`` kernel: ``edge`` (centre minus the rest), ``blur``, ``sharpen``."""
-    if name not in KERNELS:
-        raise ValueError(f"kernel must be one of {KERNELS}, got {name!r}")
+    check_choice("kernel", name, KERNELS)
     shape = (kernel_size,) * dims
     cells = kernel_size ** dims
     blur = torch.full(shape, 1.0 / cells)
@@ -236,15 +178,12 @@ def named_kernel(name: str, kernel_size: int, dims: int = 2) -> torch.Tensor:
 @functools.lru_cache(maxsize=64)
 def sample_input(dims: int, size: int) -> torch.Tensor:
     """Real values in [0, 1]: a handwritten digit (2-D) or an EEG trace (1-D), resized to ``size``."""
-    from course.data import load_digits, load_eeg
+    from course.data import digit_picture, load_eeg
 
     if dims == 2:
-        images, _ = load_digits()
-        digit = images[3:4]                                    # (1, 1, 8, 8): a handwritten 3
-        picture = F.interpolate(digit, size=(size, size), mode="bilinear", align_corners=True)[0, 0]
-    else:
-        trace = load_eeg()[0, 100:164].view(1, 1, -1)          # (1, 1, 64)
-        picture = F.interpolate(trace, size=size, mode="linear", align_corners=True)[0, 0]
+        return digit_picture(size)                              # (size, size): a handwritten 3
+    trace = load_eeg()[0, 100:164].view(1, 1, -1)               # (N, C, L) = (1, 1, 64)
+    picture = F.interpolate(trace, size=size, mode="linear", align_corners=True)[0, 0]
     low, high = picture.min(), picture.max()
     return (picture - low) / (high - low).clamp_min(1e-12)
 
@@ -252,7 +191,7 @@ def sample_input(dims: int, size: int) -> torch.Tensor:
 def feature_map(geometry: ConvGeometry, kernel: str) -> torch.Tensor:
     """The convolution of ``sample_input`` with ``named_kernel``, computed by PyTorch."""
     g = geometry
-    x = sample_input(g.dims, g.size).view((1, 1) + (g.size,) * g.dims)
+    x = sample_input(g.dims, g.size).view((1, 1) + (g.size,) * g.dims)  # (N, C, L) or (N, C, H, W)
     conv = F.conv1d if g.dims == 1 else F.conv2d
     with torch.no_grad(), single_thread():
         out = conv(x, named_kernel(kernel, g.kernel_size, g.dims), stride=g.stride,
@@ -277,47 +216,36 @@ class ConvExplorer(Explorer):
     def __init__(self, dims: int = 2, size: int = 7, kernel_size: int = 3, stride: int = 1,
                  padding: int = 0, dilation: int = 1, values: str = "cells", kernel: str = "edge"):
         conv_geometry(dims, size, kernel_size, stride, padding, dilation)  # reject bad settings early
-        if values not in ("cells", "image"):
-            raise ValueError(f"values must be 'cells' or 'image', got {values!r}")
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+        check_choice("values", values, _VALUES, spelled=True)
+        check_choice("kernel", kernel, KERNELS)
         super().__init__()
         self.dims = dims
-        slider = functools.partial(widgets.IntSlider, continuous_update=False,
-                                   style={"description_width": "90px"},
-                                   layout=widgets.Layout(width="300px"))
-        largest_size = 16 if dims == 2 else 32
-        self.size = slider(value=size, min=1, max=max(largest_size, size), description="input size")
-        self.kernel_size = slider(value=kernel_size, min=1, max=max(7, kernel_size),
-                                  description="kernel size")
-        self.stride = slider(value=stride, min=1, max=max(4, stride), description="stride")
-        self.padding = slider(value=padding, min=0, max=max(4, padding), description="padding")
-        self.dilation = slider(value=dilation, min=1, max=max(4, dilation), description="dilation")
-        for name in ("size", "kernel_size", "stride", "padding", "dilation"):
-            getattr(self, name).add_class(f"course-{name.replace('_', '-')}")
+        self.size = slider("input size", size, 1, 16 if dims == 2 else 32, css="size")
+        self.kernel_size = slider("kernel size", kernel_size, 1, 7, css="kernel_size")
+        self.stride = slider("stride", stride, 1, 4, css="stride")
+        self.padding = slider("padding", padding, 0, 4, css="padding")
+        self.dilation = slider("dilation", dilation, 1, 4, css="dilation")
         self.values = widgets.ToggleButtons(options=[("cells", "cells"), ("image values", "image")],
                                             value=values, description="show")
         self.kernel = widgets.Dropdown(options=KERNELS, value=kernel, description="kernel",
                                        layout=widgets.Layout(width="200px"))
-        self.play, self.step = step_controls(interval=500)
 
         self.input_caption, self.output_caption = widgets.HTML(), widgets.HTML()
         self.input_image, self.output_image = widgets.Image(format="png"), widgets.Image(format="png")
-        self.size_text = widgets.HTML()
-        self.size_text.add_class("course-output-size")
+        self.size_text = tag(widgets.HTML(), "output_size")
         self.formula_text = widgets.HTML()
         self.code_text = widgets.HTML()
         self.input_cells = self.output_cells = np.zeros((0, 0, 3))
 
         self._watch([self.size, self.kernel_size, self.stride, self.padding, self.dilation,
                      self.values, self.kernel], self.update)
-        self._watch([self.step], self.redraw)
+        steps = self._stepper(500, self.redraw)
         panels = [widgets.VBox([self.input_caption, self.input_image]),
                   widgets.VBox([self.output_caption, self.output_image])]
         self._finish([
             widgets.HBox([widgets.VBox([self.size, self.kernel_size, self.stride]),
                           widgets.VBox([self.padding, self.dilation, self.values, self.kernel])]),
-            widgets.HBox([self.play, self.step]),
+            steps,
             self.size_text, self.formula_text, self.code_text,
             widgets.HBox(panels) if dims == 2 else widgets.VBox(panels),
         ])
@@ -343,28 +271,8 @@ class ConvExplorer(Explorer):
         self.size_text.value = f"<b>{g.size_label()}</b>"
         self.formula_text.value = f"<code>{g.formula()}</code>"
         self.code_text.value = f"<code>{g.layer_code()}</code>"
-        self._check_against_pytorch(g)
-
-        steps = max(g.steps, 1)
-        self.play.max = steps - 1          # the link carries it to the step slider
-        self.step.disabled = self.play.disabled = not g.valid
-        if self.step.value > steps - 1:
-            self.step.value = steps - 1    # its own callback redraws
-        else:
-            self.redraw()
-
-    def _check_against_pytorch(self, g: ConvGeometry) -> None:
-        torch_shape, torch_error = pytorch_output_shape(g)
-        shape = lambda dims: "(1, 1, " + ", ".join(map(str, dims)) + ")"  # noqa: E731
-        if g.valid and torch_shape == g.out_shape:
-            self._say(f"PyTorch agrees: {g.layer_code()} maps {shape((g.size,) * g.dims)} "
-                      f"to {shape(torch_shape)}.", "ok")
-        elif not g.valid and torch_error is not None:
-            self._say(f"{g.problem} PyTorch refuses too: {torch_error}", "error")
-        else:
-            seen = shape(torch_shape) if torch_shape else f"an error ({torch_error})"
-            self._say(f"The picture and PyTorch disagree: the picture has {g.size_label()}, "
-                      f"PyTorch gives {seen}.", "warn")
+        self._compare_shapes(g, (g.size,) * g.dims, *pytorch_output_shape(g))
+        self._set_steps(g.steps, g.valid, self.redraw)
 
     def redraw(self) -> None:
         """The step moved (or settings changed): move the window and fill the output."""
@@ -379,7 +287,7 @@ class ConvExplorer(Explorer):
         if not g.valid:
             self.output_cells = np.zeros((0, 0, 3))
             self.output_caption.value = "output: none (see the message below)"
-            self.output_image.value = png(np.full((cell + 1, cell + 1, 3), 255, dtype=np.uint8))
+            self.output_image.value = png(blank(cell))
             return
         self.output_cells = output_colours(g, step, self._feature_levels)[..., :3]
         self.output_image.value = png(grid_pixels(self.output_cells, cell))

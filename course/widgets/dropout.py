@@ -15,10 +15,11 @@ import functools
 import ipywidgets as widgets
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._base import Explorer, figure_png, new_figure, single_thread
+from ._checks import check_bool, check_int, check_number
+from ._controls import slider, tag
 from ._raster import cell_size, grid_pixels, png
 
 __all__ = ["DRAWS", "DropoutExplorer", "dropout_draw", "dropout_explorer", "dropout_summary", "histogram",
@@ -33,19 +34,9 @@ _KEPT, _DROPPED = (0.98, 0.98, 0.98), (0.80, 0.10, 0.15)
 @functools.lru_cache(maxsize=64)
 def sample_input(size: int) -> torch.Tensor:
     """A ``(size, size)`` handwritten 3 with values in [0.3, 1]: all positive, so 0 means dropped."""
-    from course.data import load_digits
+    from course.data import digit_picture
 
-    images, _ = load_digits()
-    digit = images[3:4]                                         # (1, 1, 8, 8)
-    picture = F.interpolate(digit, size=(size, size), mode="bilinear", align_corners=True)[0, 0]
-    low, high = picture.min(), picture.max()
-    return 0.3 + 0.7 * (picture - low) / (high - low).clamp_min(1e-12)
-
-
-def _check_p(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"p must be a number from 0 to 1, got {p!r}")
-    return float(p)
+    return 0.3 + 0.7 * digit_picture(size)
 
 
 def dropout_draw(x: torch.Tensor, p: float, training: bool = True, seed: int = 0) -> torch.Tensor:
@@ -53,7 +44,7 @@ def dropout_draw(x: torch.Tensor, p: float, training: bool = True, seed: int = 0
 
     The global random generator is left as it was, so the same seed gives the same draw.
     """
-    layer = nn.Dropout(_check_p(p)).train(training)
+    layer = nn.Dropout(check_number("p", p, 0, 1)).train(training)
     with torch.random.fork_rng(devices=[]), torch.no_grad(), single_thread():
         torch.manual_seed(seed)
         return layer(x)
@@ -133,35 +124,26 @@ class DropoutExplorer(Explorer):
     """
 
     def __init__(self, p: float = 0.5, size: int = 10, training: bool = True, seed: int = 0):
-        p = _check_p(p)
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 64:
-            raise ValueError(f"size must be an int from 1 to 64, got {size!r}")
-        if not isinstance(training, bool):
-            raise ValueError(f"training must be True or False, got {training!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an int, got {seed!r}")
+        p = check_number("p", p, 0, 1)
+        check_int("size", size, 1, 64)
+        check_bool("training", training)
+        check_int("seed", seed)
         super().__init__()
         # The explorer's own generator: every draw's seed comes from it, so a run is reproducible.
         self.generator = torch.Generator().manual_seed(seed)
         self._hist_seed = self._next_seed()
         self._seed = self._next_seed()
 
-        self.p = widgets.FloatSlider(value=p, min=0.0, max=1.0, step=0.05, description="p",
-                                     readout_format=".2f", continuous_update=False,
-                                     layout=widgets.Layout(width="320px"))
-        self.size = widgets.IntSlider(value=size, min=1, max=max(_LARGEST_SIZE, size),
-                                      description="input size", continuous_update=False,
-                                      style={"description_width": "70px"},
-                                      layout=widgets.Layout(width="320px"))
-        self.mode = widgets.ToggleButtons(options=[("train()", True), ("eval()", False)], value=training,
-                                          description="mode")
-        self.resample = widgets.Button(description="resample", icon="refresh",
-                                       tooltip="draw a new random mask")
-        for name in ("p", "size", "mode", "resample"):
-            getattr(self, name).add_class(f"course-{name}")
+        self.p = slider("p", p, 0.0, 1.0, kind="float", step=0.05, readout_format=".2f", css="p",
+                        label_width=None, width="320px")
+        self.size = slider("input size", size, 1, _LARGEST_SIZE, css="size", label_width="70px",
+                           width="320px")
+        self.mode = tag(widgets.ToggleButtons(options=[("train()", True), ("eval()", False)], value=training,
+                                              description="mode"), "mode")
+        self.resample = tag(widgets.Button(description="resample", icon="refresh",
+                                           tooltip="draw a new random mask"), "resample")
         self.code_text = widgets.HTML()
-        self.means_text = widgets.HTML()
-        self.means_text.add_class("course-means")
+        self.means_text = tag(widgets.HTML(), "means")
         self.captions = [widgets.HTML() for _ in range(4)]
         self.images = [widgets.Image(format="png") for _ in range(4)]
         self.hist_caption = widgets.HTML()
@@ -170,7 +152,7 @@ class DropoutExplorer(Explorer):
         self._build_histogram()
 
         self._watch([self.p, self.size, self.mode], self.update)
-        self.resample.on_click(self.errors.capture()(lambda button: self.draw_again()))
+        self._on_click(self.resample, self.draw_again)
         panels = [widgets.VBox([caption, image], layout=widgets.Layout(width="190px"))
                   for caption, image in zip(self.captions, self.images, strict=True)]
         self._finish([widgets.HBox([widgets.VBox([self.p, self.size]),

@@ -9,7 +9,6 @@ sliders to them and updates the bars of one small matplotlib figure in place.
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ import numpy as np
 import torch
 
 from ._base import Explorer, figure_png, new_figure
+from ._checks import check_numbers, check_positive
+from ._controls import slider, tag
 
 __all__ = ["SoftmaxExplorer", "SoftmaxResult", "naive_problem", "softmax_explorer", "softmax_result"]
 
@@ -61,6 +62,7 @@ class SoftmaxResult:
 
     @property
     def naive_has_nan(self) -> bool:
+        """Some probability of the naive formula is nan."""
         return bool(torch.isnan(self.naive).any())
 
     @property
@@ -74,28 +76,13 @@ class SoftmaxResult:
         return (self.naive - self.softmax).abs().max().item()
 
 
-def _check_logits(logits) -> tuple[float, ...]:
-    try:
-        values = tuple(float(z) for z in logits)
-    except (TypeError, ValueError):
-        raise ValueError(f"logits must be a sequence of numbers, got {logits!r}") from None
-    if not 1 <= len(values) <= MAX_LOGITS:
-        raise ValueError(f"logits must hold 1 to {MAX_LOGITS} numbers, got {len(values)}")
-    if not all(math.isfinite(z) for z in values):
-        raise ValueError(f"logits must be finite numbers, got {logits!r}")
-    return values
-
-
-def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-            or not math.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-    return float(temperature)
+def _check(logits, temperature) -> tuple[tuple[float, ...], float]:
+    return check_numbers("logits", logits, 1, MAX_LOGITS), check_positive("temperature", temperature)
 
 
 def softmax_result(logits, temperature: float = 1.0) -> SoftmaxResult:
     """Compute softmax(logits / temperature) three ways in ``float32``; see ``SoftmaxResult``."""
-    logits, temperature = _check_logits(logits), _check_temperature(temperature)
+    logits, temperature = _check(logits, temperature)
     scaled = torch.tensor(logits, dtype=torch.float32) / temperature     # (C,)
     exp = torch.exp(scaled)
     total = exp.sum()
@@ -171,24 +158,17 @@ class SoftmaxExplorer(Explorer):
     """
 
     def __init__(self, logits=(2.0, 1.0, 0.1, -1.0), temperature: float = 1.0):
-        logits, temperature = _check_logits(logits), _check_temperature(temperature)
+        logits, temperature = _check(logits, temperature)
         super().__init__()
+        # Every logit slider spans every starting logit, so any one can be dragged past the others.
         low, high = min(LOGIT_RANGE[0], *logits), max(LOGIT_RANGE[1], *logits)
-        slider = functools.partial(widgets.FloatSlider, min=low, max=high, step=0.1, readout_format=".1f",
-                                   continuous_update=False, layout=widgets.Layout(width="330px"))
-        self.logits = [slider(value=z, description=f"z[{i}]") for i, z in enumerate(logits)]
-        for control in self.logits:
-            control.add_class("course-logit")
-        t_low, t_high = min(TEMPERATURE_RANGE[0], temperature), max(TEMPERATURE_RANGE[1], temperature)
-        self.temperature = widgets.FloatLogSlider(value=temperature, base=10, min=math.log10(t_low),
-                                                  max=math.log10(t_high), step=0.01, readout_format=".3g",
-                                                  description="T", continuous_update=False,
-                                                  layout=widgets.Layout(width="330px"))
-        self.temperature.add_class("course-temperature")
+        self.logits = [slider(f"z[{i}]", z, low, high, kind="float", step=0.1, readout_format=".1f",
+                              css="logit", label_width=None, width="330px") for i, z in enumerate(logits)]
+        self.temperature = slider("T", temperature, *TEMPERATURE_RANGE, kind="log", step=0.01,
+                                  readout_format=".3g", css="temperature", label_width=None, width="330px")
         self.caption, self.naive_caption = widgets.HTML(), widgets.HTML()
         self.image, self.naive_image = widgets.Image(format="png"), widgets.Image(format="png")
-        self.summary = widgets.HTML()
-        self.summary.add_class("course-softmax-summary")
+        self.summary = tag(widgets.HTML(), "softmax_summary")
         self.table = widgets.HTML()
         self._build_figure(len(logits))
 

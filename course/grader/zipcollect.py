@@ -108,7 +108,7 @@ def collect_zip(root: Path, assignment: str, downloads: Path) -> Collected:
             shutil.copy2(source, target)
     before = _submitted_students(root, assignment)
     command = [sys.executable, "-m", "nbgrader", "zip_collect", assignment, "--force", "--strict",
-               "--ZipCollectApp.collector_plugin=course.zipcollect.LmsFileCollector"]
+               "--ZipCollectApp.collector_plugin=course.grader.zipcollect.LmsFileCollector"]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if result.returncode != 0:
         raise ZipCollectError("nbgrader zip_collect failed:\n" + _last_lines(result.stderr))

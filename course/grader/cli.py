@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -20,50 +21,62 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in str(text))
 
 
+def _warn_about_caps() -> None:
+    from course.grader.sandbox import memory_cap_problem, process_cap_problem
+
+    if (problem := process_cap_problem()) is not None:
+        print(f"course grade: warning: no cap on processes: {problem}. Run as an ordinary user, "
+              "or give root a writable pids cgroup.", file=sys.stderr)
+    if (problem := memory_cap_problem()) is not None:
+        print(f"course grade: warning: no memory cgroup: {problem}. Each kernel's address space is "
+              "still capped, but memory it holds in memfds is not.", file=sys.stderr)
+
+
+def _collect(course, downloads: str):
+    """Gather the LMS downloads in ``downloads`` into submitted/; return the course with its submissions."""
+    from course.grader.discover import GradingError
+    from course.grader.zipcollect import ZipCollectError, collect_zip
+
+    try:
+        collected = collect_zip(course.root, course.assignment, Path(downloads))
+    except ZipCollectError as err:
+        raise GradingError(str(err)) from None
+    print(f"collected {len(collected.students)} students from {printable(downloads)}: "
+          f"{printable(', '.join(collected.students))}", file=sys.stderr)
+    if collected.skipped:
+        print(f"skipped {len(collected.skipped)} files that match no student and notebook: "
+              f"{printable(', '.join(collected.skipped))}", file=sys.stderr)
+    return course.with_submissions()
+
+
 def _grade(args) -> int:
     from tqdm import tqdm
 
-    from course.classgrade import GradingError, check_course, grade_class, submission_count
+    from course.grader.classgrade import grade_class
+    from course.grader.discover import GradingError, find_course
+    from course.grader.status import Status
 
-    root = Path.cwd()
     try:
+        course = find_course(Path.cwd(), args.assignment, submissions=args.zip is None)
         if args.zip is not None:
-            from course.zipcollect import ZipCollectError, collect_zip
-
-            check_course(root, args.assignment)
-            try:
-                collected = collect_zip(root, args.assignment, Path(args.zip))
-            except ZipCollectError as err:
-                raise GradingError(str(err)) from None
-            print(f"collected {len(collected.students)} students from {printable(args.zip)}: "
-                  f"{printable(', '.join(collected.students))}", file=sys.stderr)
-            if collected.skipped:
-                print(f"skipped {len(collected.skipped)} files that match no student and notebook: "
-                      f"{printable(', '.join(collected.skipped))}", file=sys.stderr)
-        total = submission_count(root, args.assignment)
+            course = _collect(course, args.zip)
     except GradingError as err:
         print(f"course grade: {printable(err)}", file=sys.stderr)
         return 2
     if not args.no_sandbox:
-        from course.sandbox import memory_cap_problem, process_cap_problem
-
-        if (problem := process_cap_problem()) is not None:
-            print(f"course grade: warning: no cap on processes: {problem}. Run as an ordinary user, "
-                  "or give root a writable pids cgroup.", file=sys.stderr)
-        if (problem := memory_cap_problem()) is not None:
-            print(f"course grade: warning: no memory cgroup: {problem}. Each kernel's address space is "
-                  "still capped, but memory it holds in memfds is not.", file=sys.stderr)
+        _warn_about_caps()
     started, timings = time.monotonic(), {}
-    with tqdm(total=total, unit="student", desc=f"grading {args.assignment}", file=sys.stderr) as bar:
+    workers = args.workers or os.cpu_count() or 1
+    with tqdm(total=len(course.submissions), unit="student", desc=f"grading {args.assignment}",
+              file=sys.stderr) as bar:
         def progress(result):
             bar.update(1)
             bar.write(f"  {printable(result.student)}: {result.status}"
                       + (f" ({printable(result.detail)})" if result.detail else "")
                       + (" [reused]" if result.reused else ""))
         try:
-            results = grade_class(root, args.assignment, workers=args.workers, sandbox=not args.no_sandbox,
-                                  timeout=args.timeout, force=args.force, progress=progress,
-                                  timings=timings)
+            results = grade_class(course, workers=workers, sandbox=not args.no_sandbox, timeout=args.timeout,
+                                  force=args.force, progress=progress, timings=timings)
         except GradingError as err:
             print(f"course grade: {printable(err)}", file=sys.stderr)
             return 2
@@ -75,8 +88,8 @@ def _grade(args) -> int:
     for r in results:
         print(f"  {printable(r.student):<24} {r.total:6.1f}  {r.status}"
               + (f": {printable(r.detail)}" if r.detail else ""))
-    print(f"grades: {root / f'grades-{args.assignment}.csv'}   feedback: {root / 'feedback'}/")
-    return 0 if counts.get("failed", 0) == 0 else 1
+    print(f"grades: {course.root / f'grades-{args.assignment}.csv'}   feedback: {course.root / 'feedback'}/")
+    return 1 if counts.get(Status.FAILED) else 0
 
 
 def main(argv=None) -> int:
@@ -98,11 +111,9 @@ def main(argv=None) -> int:
                             "<student>_..._<notebook>.ipynb, or <student>.zip / <student>/ "
                             "holding the notebooks")
     args = parser.parse_args(argv)
-    if args.command == "grade":
-        if args.workers is not None and args.workers < 1:
-            parser.error("--workers must be at least 1")
-        return _grade(args)
-    return 2
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return _grade(args)
 
 
 if __name__ == "__main__":

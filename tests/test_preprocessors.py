@@ -1,11 +1,11 @@
-"""Tests for course.grading: the stderr guard and the dead-kernel-proof executor."""
+"""Tests for course.grader.preprocessors: the stderr guard and the dead-kernel-proof executor."""
 
 import nbformat
 import pytest
 from attacks import DROP_ERRORS
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course.grading import KERNEL_GUARD, ResilientExecute, kernel_arguments
+from course.grader.preprocessors import ResilientExecute, kernel_arguments
 
 pytestmark = pytest.mark.slow
 
@@ -21,8 +21,11 @@ def _streams(cell):
     return [(o.name, o.text) for o in cell.outputs if o.output_type == "stream"]
 
 
-def test_kernel_arguments_install_the_guard():
-    assert any(KERNEL_GUARD in argument for argument in kernel_arguments())
+def test_kernel_arguments_load_the_stderr_extension_before_the_guard():
+    """Check that grading kernels load the stderr extension, then the guard (which records sys.stderr)"""
+    assert kernel_arguments() == ["--IPKernelApp.extensions=course.grader.stderr",
+                                  "--IPKernelApp.extensions=course.grader.guard"]
+    assert kernel_arguments(stderr_as_stdout=False) == ["--IPKernelApp.extensions=course.grader.guard"]
 
 
 def test_guard_turns_every_kind_of_stderr_into_stdout(monkeypatch):
@@ -97,17 +100,17 @@ def test_test_guard_undoes_monkeypatching_before_each_grade_cell(tampering):
 
 
 def test_grade_cell_fails_when_the_guard_cannot_run():
-    """Check that a grade cell is not run, and fails, when course.guard.restore cannot run"""
-    nb = _notebook("import sys\nsys.modules['course.guard'] = None")
+    """Check that a grade cell is not run, and fails, when course.grader.guard.restore cannot run"""
+    nb = _notebook("import sys\nsys.modules['course.grader.guard'] = None")
     nb.cells.append(_grade_cell("print('ran')"))
     ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
     assert [o.ename for o in nb.cells[-1].outputs] == ["TestGuardError"]
 
 
 # -- the kernel's word is not enough ----------------------------------------------------------
-# Stands in for a submission that got past the guard: course.guard is made a no-op before it
-# runs, as code aimed at the guard itself could do.
-_NO_GUARD = "--IPKernelApp.exec_lines=import course.guard as g; g.install = g.restore = lambda: None"
+# Stands in for a submission that got past the guard: the grader's restore expression is made a
+# no-op and the guard never installed, as code aimed at the guard itself could do.
+_NO_GUARD = "--IPKernelApp.exec_lines=import builtins; builtins.__course_guard_restore__ = lambda: None"
 
 def test_a_grade_cell_whose_error_is_hidden_does_not_pass():
     """Check that a grade cell fails when the kernel hides its error and replies 'ok'"""
@@ -177,28 +180,3 @@ def test_files_handed_in_with_the_notebook_are_not_imported(tmp_path):
 
 
 # -- pipelines -------------------------------------------------------------------------------
-def test_the_pipelines_swap_the_course_steps_into_nbgraders_own():
-    """Check that nbgrader's pipelines keep every step, with the course's swapped in at their places"""
-    from nbgrader.converters import Autograde, GenerateFeedback
-    from nbgrader.preprocessors import DeduplicateIds, Execute, GetGrades, LimitOutput
-
-    from course import grading, outputs
-
-    def default(converter, trait):
-        return converter.class_traits()[trait].default()
-
-    autograde = default(Autograde, "autograde_preprocessors")
-    ours = grading.autograde_pipeline()
-    assert [p for p in ours if p not in (outputs.StrictGradeCells, outputs.ScrubHiddenTests)] == [
-        {Execute: ResilientExecute, LimitOutput: outputs.LimitOutputSize}.get(p, p) for p in autograde]
-    assert ours[ours.index(ResilientExecute) + 1] is outputs.StrictGradeCells
-    assert ours[ours.index(outputs.LimitOutputSize) + 1] is outputs.ScrubHiddenTests
-    sanitize = grading.sanitize_pipeline()
-    assert sanitize == [outputs.DeduplicateCells if p is DeduplicateIds else p
-                        for p in default(Autograde, "sanitize_preprocessors")]
-    feedback = grading.feedback_pipeline()
-    assert feedback[:3] == [GetGrades, outputs.HideHiddenTests, grading.feedback_pipeline()[2]]
-    assert feedback[2].__name__ == "SanitizeHTML" and len(feedback) == len(
-        default(GenerateFeedback, "preprocessors")) + 2
-    with pytest.raises(ValueError, match="Execute"):
-        grading.autograde_pipeline([LimitOutput])

@@ -1,22 +1,21 @@
-"""nbgrader glue: the course's execute preprocessor, its kernel guard, and the pipelines.
+"""The course's execute preprocessors: nbgrader's ``Execute``, hardened, sandboxed or replayed.
 
-``nbgrader_config.py`` wires these in; nothing here runs on import.
+``nbgrader_config.py`` puts :class:`ResilientExecute` in nbgrader's autograde pipeline (see
+:mod:`course.grader.pipelines`); ``course grade`` uses :class:`SandboxedExecute` for its jobs and
+:class:`ReplayExecute` to record their results. Nothing here runs on import.
 
-Problems of plain nbgrader 0.9 fixed here (the outputs' side is in :mod:`course.outputs`):
+Problems of plain nbgrader 0.9 fixed here (the outputs' side is in :mod:`course.grader.outputs`):
 
-* **The stderr trap.** nbgrader scores a grade cell 0 when it wrote anything to
-  stderr, so a correct answer that triggers a PyTorch ``UserWarning`` would earn
-  nothing. :data:`KERNEL_GUARD` runs when the grading kernel starts and makes the
-  kernel publish its stderr stream (Python ``warnings``, ``print(file=sys.stderr)``
-  and C-level writes to file descriptor 2) as stdout. The text still shows in
-  the graded notebook and the feedback; only an exception fails a cell.
-* **The dead kernel.** When student code kills its kernel (``os._exit``, a
-  segfault, the out-of-memory killer), nbgrader drops the whole submission and
-  grades nothing. :class:`ResilientExecute` records the crash in the cell that
-  caused it, marks every later cell as not run, and lets nbgrader grade the
-  notebook: cells that ran before the crash keep their results, later grade
-  cells score 0, and the rest of the class is graded as usual. A cell that ignores the
-  interrupt at its time limit is handled the same way.
+* **The stderr trap.** nbgrader scores a grade cell 0 when it wrote anything to stderr. Grading
+  kernels load :mod:`course.grader.stderr`, which publishes stderr as stdout.
+* **The dead kernel.** When student code kills its kernel (``os._exit``, a segfault, the
+  out-of-memory killer), nbgrader drops the whole submission and grades nothing.
+  :class:`ResilientExecute` records the crash in the cell that caused it, marks every later
+  cell as not run, and lets nbgrader grade the notebook: cells that ran before the crash keep
+  their results, later grade cells score 0, and the rest of the class is graded as usual. A
+  cell that ignores the interrupt at its time limit is handled the same way.
+* **Tampering with the tests' tools.** Grading kernels load :mod:`course.grader.guard`, which
+  records the tools when the kernel starts; before every grade cell the guard puts them back.
 * **The kernel's word.** A grade cell passes only when the kernel also returns a random
   number that IPython evaluates only after a cell ran without error, and the kernel runs
   in an empty folder of its own, never in the folder of the submission's files.
@@ -37,31 +36,28 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
 
-__all__ = ["KERNEL_GUARD", "RESTORE", "TEST_GUARD", "ReplayExecute", "ResilientExecute", "SandboxedExecute",
-           "kernel_arguments"]
+from course.grader.guard import RESTORE_EXPRESSION
+from course.grader.status import GUARD_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_CONFIRMED
 
-# Runs inside the grading kernel at start-up. ipykernel publishes each stream
-# under its ``name``; renaming the stderr stream re-labels everything written to it.
-KERNEL_GUARD = "import sys; sys.stderr.name = 'stdout'"
-# Also at start-up, before student code: record the tools the tests use (see course.guard).
-TEST_GUARD = "__import__('course.guard', fromlist=['install']).install()"
-# Runs, silently, before every grade cell: undo any monkeypatching of those tools.
-RESTORE = "__import__('course.guard', fromlist=['restore']).restore()"
+__all__ = ["ReplayExecute", "ResilientExecute", "SandboxedExecute", "kernel_arguments"]
+
+# IPython extensions a grading kernel loads at start-up, in this order, before any student code:
+# stderr is renamed first, so that the guard records sys.stderr as it must stay.
+STDERR_EXTENSION, GUARD_EXTENSION = "course.grader.stderr", "course.grader.guard"
 
 
-def kernel_arguments() -> list[str]:
-    """Extra command-line arguments for grading kernels: they install the stderr and test guards."""
-    return [f"--IPKernelApp.exec_lines={KERNEL_GUARD}; {TEST_GUARD}"]
+def kernel_arguments(stderr_as_stdout: bool = True) -> list[str]:
+    """Extra command-line arguments for grading kernels: they load the stderr and guard extensions.
+
+    ``stderr_as_stdout=False`` leaves stderr alone (the tests use it to see what a cell writes there).
+    """
+    extensions = [STDERR_EXTENSION] * stderr_as_stdout + [GUARD_EXTENSION]
+    return [f"--IPKernelApp.extensions={name}" for name in extensions]
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
-
-
-# Error names the grader writes into cells; ``course grade`` reads its statuses from them.
-KERNEL_DIED, KERNEL_STUCK, GUARD_FAILED, NOT_CONFIRMED = (
-    "KernelDied", "KernelStuck", "TestGuardError", "TestNotConfirmed")
 
 
 class ResilientExecute(Execute):
@@ -71,7 +67,7 @@ class ResilientExecute(Execute):
       whole submission; cells before it keep their results.
     * A cell that runs past the time limit and ignores the interrupt (it blocks SIGINT, or
       sits in a C call) is treated the same way: the kernel is killed, not waited for.
-    * Before each grade cell, ``course.guard.restore()`` runs in the kernel, so monkeypatching
+    * Before each grade cell, ``course.grader.guard.restore()`` runs in the kernel, so monkeypatching
       of the tests' tools is undone first; if that fails, the grade cell fails unrun.
     * A grade cell passes only if the kernel *also* returns a per-cell random number that a
       line appended after the test's last line sets, and that IPython reads back only after a
@@ -84,7 +80,8 @@ class ResilientExecute(Execute):
     def _restore_test_tools(self) -> str | None:
         # Sent as a user expression, which IPython evaluates with plain eval(): a submission's
         # input or AST transformers, which would rewrite a cell, never see it.
-        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"guard": RESTORE})
+        msg_id = self.kc.execute("", silent=True, store_history=False,
+                                 user_expressions={"guard": RESTORE_EXPRESSION})
         reply = self.wait_for_reply(msg_id)
         result = ((reply or {}).get("content", {}).get("user_expressions") or {}).get("guard", {})
         if result.get("status") != "ok":
@@ -190,10 +187,10 @@ class ResilientExecute(Execute):
 # -- `course grade`: parallel, sandboxed execution, then nbgrader's own bookkeeping ------------
 
 class SandboxedExecute(ResilientExecute):
-    """``ResilientExecute`` whose kernel runs in the sandbox of :mod:`course.sandbox`."""
+    """``ResilientExecute`` whose kernel runs in the sandbox of :mod:`course.grader.sandbox`."""
 
     def __init__(self, *args, **kwargs):
-        from course.sandbox import SandboxedKernelManager
+        from course.grader.kernelmanager import SandboxedKernelManager
 
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
@@ -221,62 +218,3 @@ class ReplayExecute(Execute):
                 ours.outputs = theirs.outputs
                 ours.execution_count = theirs.execution_count
         return nb, resources
-
-
-# -- the pipelines nbgrader_config.py sets: nbgrader's own, with the course's steps in place --
-def _nbgrader_default(converter: str, trait: str) -> list:
-    from nbgrader import converters
-
-    return getattr(converters, converter).class_traits()[trait].default()
-
-
-def autograde_pipeline(default: list | None = None) -> list:
-    """nbgrader's autograde preprocessors (``default``, else nbgrader's own list) with the course's.
-
-    ``Execute`` becomes :class:`ResilientExecute`, followed by
-    :class:`~course.outputs.StrictGradeCells`; ``LimitOutput`` becomes
-    :class:`~course.outputs.LimitOutputSize`, followed by
-    :class:`~course.outputs.ScrubHiddenTests`. Every other step stays where nbgrader put it,
-    so a newer nbgrader's steps are kept.
-    """
-    from nbgrader.preprocessors import LimitOutput
-
-    from course.outputs import LimitOutputSize, ScrubHiddenTests, StrictGradeCells
-
-    default = _nbgrader_default("Autograde", "autograde_preprocessors") if default is None else default
-    swaps = {Execute: (ResilientExecute, StrictGradeCells), LimitOutput: (LimitOutputSize, ScrubHiddenTests)}
-    missing = [p.__name__ for p in swaps if p not in default]
-    if missing:
-        raise ValueError(f"nbgrader's autograde pipeline has no {', '.join(missing)}: "
-                         "check the nbgrader version")
-    return [step for p in default for step in swaps.get(p, (p,))]
-
-
-def sanitize_pipeline(default: list | None = None) -> list:
-    """nbgrader's sanitize preprocessors, with ``DeduplicateCells`` in place of ``DeduplicateIds``."""
-    from nbgrader.preprocessors import DeduplicateIds
-
-    from course.outputs import DeduplicateCells
-
-    default = _nbgrader_default("Autograde", "sanitize_preprocessors") if default is None else default
-    if DeduplicateIds not in default:
-        raise ValueError("nbgrader's sanitize pipeline has no DeduplicateIds: check the nbgrader version")
-    return [DeduplicateCells if p is DeduplicateIds else p for p in default]
-
-
-def feedback_pipeline(default: list | None = None) -> list:
-    """nbgrader's feedback preprocessors, with hidden tests hidden and HTML sanitised after ``GetGrades``.
-
-    nbconvert's ``SanitizeHTML`` escapes unsafe HTML in markdown and outputs and drops
-    JavaScript, so nothing a submission wrote runs when the feedback page is opened.
-    """
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-    from nbgrader.preprocessors import GetGrades
-
-    from course.outputs import HideHiddenTests
-
-    default = _nbgrader_default("GenerateFeedback", "preprocessors") if default is None else default
-    if GetGrades not in default:
-        raise ValueError("nbgrader's feedback pipeline has no GetGrades: check the nbgrader version")
-    after = {GetGrades: (GetGrades, HideHiddenTests, SanitizeHTML)}
-    return [step for p in default for step in after.get(p, (p,))]

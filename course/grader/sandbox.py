@@ -1,6 +1,7 @@
 """Run grading kernels inside a bubblewrap sandbox with resource limits.
 
-The kernel (the only process that runs student code) is started as
+The kernel (the only process that runs student code; :mod:`course.grader.kernelmanager` starts
+it) is started as
 
     [sh -c 'move into cgroup'] prlimit <limits> -- bwrap <mounts> -- python -m ipykernel_launcher -f ...
 
@@ -22,7 +23,7 @@ so that it has
 * none of the grader's environment variables but the few a kernel needs;
 * caps on address space, CPU time, processes/threads and file size, plus nbgrader's per-cell
   timeout, which the grader enforces from outside;
-* where a cgroup can be made (as root, in practice), a cgroup of its own (:mod:`course.cgroups`)
+* where a cgroup can be made (as root, in practice), a cgroup of its own (:mod:`course.grader.cgroups`)
   that caps its memory, memfds and tmpfs files included, and its processes, which Linux's
   RLIMIT_NPROC does not do for root; past the memory cap the kernel is killed, and the grader
   records a crashed kernel. The grader kills whatever is left in the group at the end.
@@ -43,20 +44,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, Dict, List, Unicode
+from course.grader.cgroups import ControlGroup, cap_problem
 
-from course.cgroups import ControlGroup, cap_problem
-
-__all__ = ["Limits", "ProcessGroup", "SandboxedKernelManager", "kernel_environment", "memory_cap_problem",
-           "process_cap_problem", "sandbox_prefix", "sandbox_problem"]
-
-# The kernel's cgroup caps processes and memory alike; the old name stays for callers.
-ProcessGroup = ControlGroup
+__all__ = ["Limits", "memory_cap_problem", "process_cap_problem", "sandbox_prefix", "sandbox_problem"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +68,9 @@ class Limits:
     shm_bytes: int = 64 * 2**20
 
 
+_PROBE_SECONDS = 30
+
+
 def sandbox_problem() -> str | None:
     """Why no sandbox can be had here, or None when it works."""
     if not sys.platform.startswith("linux"):
@@ -83,8 +79,12 @@ def sandbox_problem() -> str | None:
         if shutil.which(tool) is None:
             return f"`{tool}` is not installed (Debian package {package}: apt-get install {package})"
     # The very mounts a kernel gets, with this interpreter: a missing library shows here.
-    probe = _bwrap_arguments([], [], [], Limits()) + [sys.executable, "-c", "pass"]
-    result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    probe = _bwrap_arguments([], [], Limits()) + [sys.executable, "-c", "pass"]
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=_PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        return (f"bubblewrap did not start a Python in the sandbox within {_PROBE_SECONDS} s (the machine "
+                "may be overloaded, or a mount may hang); try again, or check `bwrap --version`")
     if result.returncode != 0:
         return ("bubblewrap cannot create a sandbox here (user namespaces may be disabled): "
                 + (result.stderr.strip() or f"exit status {result.returncode}"))
@@ -94,7 +94,7 @@ def sandbox_problem() -> str | None:
 def process_cap_problem() -> str | None:
     """Why the sandbox cannot cap the number of processes here, or None when it can.
 
-    Creates nothing (cheap, no side effects); see :func:`course.cgroups.cap_problem`.
+    Creates nothing (cheap, no side effects); see :func:`course.grader.cgroups.cap_problem`.
     """
     if os.geteuid() != 0:
         return None  # RLIMIT_NPROC binds every user but root
@@ -159,7 +159,7 @@ def _covered(folder: Path, by: Path, hidden: list[Path]) -> bool:
         folder.is_relative_to(h) and h.is_relative_to(by) and h != by for h in hidden)
 
 
-def _bwrap_arguments(writable: list[Path], hidden: list[Path], keep: list[Path], limits: Limits) -> list[str]:
+def _bwrap_arguments(hidden: list[Path], keep: list[Path], limits: Limits) -> list[str]:
     """bwrap and its options up to the ``--`` that precedes the program."""
     # Started by root, bwrap leaves the sandboxed uid 0 every capability in its user namespace
     # (enough to unmount what hides the course and remount / read-write): drop them all.
@@ -183,7 +183,6 @@ def _bwrap_arguments(writable: list[Path], hidden: list[Path], keep: list[Path],
     binds = list(dict.fromkeys(binds))
     mounts = [(f, "--ro-bind") for i, f in enumerate(binds)
               if not any(_covered(f, g, hidden) for g in binds[:i] + binds[i + 1:] if g != f)]
-    mounts += [(Path(w).resolve(), "--bind") for w in writable]
     # A hidden folder outside every mount does not exist in the sandbox anyway; one inside
     # a mount (a course inside the Python environment) is covered by an empty tmpfs.
     covers = [h for h in hidden if any(h.is_relative_to(f) for f, _ in mounts)]
@@ -209,7 +208,7 @@ def _bwrap_arguments(writable: list[Path], hidden: list[Path], keep: list[Path],
     return command
 
 
-def sandbox_prefix(workdir: Path | None, writable: list[Path], hidden: list[Path], keep: list[Path],
+def sandbox_prefix(workdir: Path | None, hidden: list[Path], keep: list[Path],
                    limits: Limits = Limits(), group: ControlGroup | None = None) -> list[str]:
     """The command words that start a program inside the sandbox.
 
@@ -217,140 +216,12 @@ def sandbox_prefix(workdir: Path | None, writable: list[Path], hidden: list[Path
     folder the caller would have run it in (a submission's), is not mounted, and stays hidden
     like the ``hidden`` folders even where it lies inside an allowlisted one; ``keep``
     folders (and the Python runtime and ``course`` package, wherever they are) are mounted
-    read-only, inside hidden folders too, and ``writable`` folders read-write. ``group``,
-    when given, is the cgroup the program is moved into first.
+    read-only, inside hidden folders too. ``group``, when given, is the cgroup the program is
+    moved into first.
     """
     processes = _tasks_of_this_user() + limits.processes
     command = group.prefix() if group is not None else []
     command += ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
                 f"--nproc={processes}", f"--fsize={limits.file_bytes}", "--core=0", "--"]
     hidden = [Path(h) for h in hidden] + ([Path(workdir)] if workdir is not None else [])
-    return command + _bwrap_arguments(writable, hidden, keep, limits)
-
-
-# The grader's environment stays outside: it may hold secrets (API tokens, passwords) that
-# student code would print into its feedback. These variables are all a kernel needs.
-_KERNEL_ENVIRONMENT = ("PATH", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUNBUFFERED",
-                       "LANG", "LANGUAGE", "TZ", "TERM", "MPLBACKEND")
-_KERNEL_ENVIRONMENT_PREFIXES = ("LC_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "CUDA_", "JPY_", "PYDEVD_",
-                                "NBGRADER_")
-
-
-def kernel_environment(environment: dict[str, str]) -> dict[str, str]:
-    """The part of ``environment`` a sandboxed kernel gets.
-
-    ``PYTHONPATH`` keeps only absolute folders: Python reads an empty or relative entry
-    against the working folder, where student code could plant modules.
-    """
-    kept = {key: value for key, value in environment.items()
-            if key in _KERNEL_ENVIRONMENT or key.startswith(_KERNEL_ENVIRONMENT_PREFIXES)}
-    if "PYTHONPATH" in kept:
-        entries = kept["PYTHONPATH"].split(os.pathsep)
-        kept["PYTHONPATH"] = os.pathsep.join(p for p in entries if os.path.isabs(p))
-    return kept
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts its kernel inside ``sandbox_prefix``.
-
-    The kernel has no network, so it listens on Unix sockets, and those live in the
-    sandbox's own size-capped ``/tmp``: a folder on the grader's disk that the kernel
-    could write to would let it fill that disk. The grader reaches them from outside
-    through ``/proc/<pid>/root``, the kernel's view of the file system.
-    """
-
-    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-    hidden = List(Unicode(), help="folders hidden from the kernel, even inside mounted ones").tag(config=True)
-    keep = List(Unicode(), help="more folders mounted read-only, inside hidden ones too").tag(config=True)
-    limit_values = Dict(help="Limits fields to override").tag(config=True)
-
-    _SOCKETS_INSIDE = "/tmp/kernel"    # the sockets' path prefix as the kernel sees it
-
-    async def _async_pre_start_kernel(self, **kw):
-        # A fresh folder each start (restarts too) for the connection file, which the kernel
-        # only reads: mounted read-only into the sandbox.
-        private = Path(tempfile.mkdtemp(prefix="course-kernel-"))
-        self._private_dir = private
-        self.ip = self._SOCKETS_INSIDE
-        self.connection_file = str(private / "connection.json")
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
-        # bwrap does not pass SIGINT on to the sandboxed kernel (it dies of it instead), so
-        # interrupts travel as messages: ipykernel then signals itself.
-        self.kernel_spec.interrupt_mode = "message"
-        kw["env"] = kernel_environment(kw.get("env") or dict(os.environ))
-        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
-        limits = Limits(**self.limit_values)
-        # Also for users RLIMIT_NPROC binds: only a cgroup caps memfd and tmpfs memory.
-        self._group = ControlGroup.create(limits.processes, limits.memory_bytes)
-        prefix = sandbox_prefix(workdir, [], [Path(h) for h in self.hidden],
-                                [Path(k) for k in self.keep] + [private], limits, self._group)
-        return prefix + kernel_cmd, kw
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        await super()._async_launch_kernel(kernel_cmd, **kw)
-        inside = await _sandboxed_descendant(self.provisioner.process.pid)
-        # From here on the grader connects through the kernel's root; the connection file
-        # keeps the path the kernel itself binds.
-        self.ip = f"/proc/{inside}/root{self._SOCKETS_INSIDE}"
-
-    def cleanup_ipc_files(self) -> None:
-        """Nothing to remove: the sockets vanish with the sandbox's /tmp.
-
-        (Removing ``/proc/<pid>/root/...`` after the kernel ended could reach into an
-        unrelated process that got the same pid.)
-        """
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart)
-        if getattr(self, "_group", None) is not None:
-            self._group.destroy()
-            self._group = None
-        if getattr(self, "_private_dir", None):
-            shutil.rmtree(self._private_dir, ignore_errors=True)
-
-    # AsyncKernelManager binds this name to the base class's coroutine, which nbclient calls
-    # alone after a kernel died: without this, a dead kernel's folder would stay in /tmp.
-    cleanup_resources = _async_cleanup_resources
-
-
-async def _sandboxed_descendant(pid: int, wait_seconds: float = 30) -> int:
-    """The process under ``pid`` (bwrap) that bwrap started once the sandbox was built.
-
-    Until bwrap has built the sandbox and started the kernel, ``/proc/<child>/root``
-    still shows the grader's own /tmp, where anyone may plant a socket. bwrap starts
-    the kernel only after the sandbox is complete, so this waits for a descendant that
-    is no longer bwrap itself.
-    """
-    import asyncio
-    import time
-
-    # ``pid`` may still be the sh or prlimit that exec bwrap: compare with bwrap's own file.
-    bwrap = os.path.realpath(shutil.which("bwrap") or "bwrap")
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        waiting, seen = [pid], set()
-        while waiting:
-            current = waiting.pop()
-            for child in _children(current):
-                try:
-                    program = os.readlink(f"/proc/{child}/exe")
-                except OSError:
-                    continue
-                if program != bwrap:
-                    return child
-                if child not in seen:     # a bwrap reaper (pid 1 of the sandbox): look below it
-                    seen.add(child)
-                    waiting.append(child)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            raise RuntimeError("the sandboxed kernel exited while it started") from None
-        await asyncio.sleep(0.01)
-    raise RuntimeError(f"the sandbox of process {pid} was not ready after {wait_seconds} s")
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    return command + _bwrap_arguments(hidden, keep, limits)

@@ -1,7 +1,8 @@
 """Keep the test cells' tools honest: undo a submission's tampering before each test, and lock what we can.
 
-A grading kernel calls :func:`install` when it starts, before any student code runs. It records
-the tools the test cells rely on and the objects that carry results back to the grader:
+A grading kernel loads this module as an IPython extension when it starts, which calls
+:func:`install` before any student code runs. It records the tools the test cells rely on and
+the objects that carry results back to the grader:
 
 * every attribute of the *core* modules (``torch``, ``torch.nn``, ``torch.nn.functional``,
   ``torch.testing``, ``numpy``, ``numpy.testing``, ``math``, ``copy``, ``builtins``, ``course.*``),
@@ -18,7 +19,7 @@ the tools the test cells rely on and the objects that carry results back to the 
   instance attribute that shadows a method (``kernel.session.send = ...``) or replaces one of
   these objects (``kernel.session = ...``) is undone, and so is a changed ``__class__``;
 * the shell's transformers and event callbacks, ``sys``'s attributes (``sys.stderr`` keeps the
-  name ``course.grading`` gave it), ``gc.callbacks``, timer signal handlers, PyTorch's
+  name :mod:`course.grader.stderr` gave it), ``gc.callbacks``, timer signal handlers, PyTorch's
   torch-function and dispatch modes, and in the notebook the usual names (``torch``, ``F``, the
   ``expect_*`` checks, ...) and functions named like a builtin a test calls (``def all(v): ...``).
 
@@ -32,36 +33,29 @@ helpers included), at any time, also during a grade cell; adding audit hooks; se
 profile functions (a tracer could jump over a check's ``raise``); ``gc.get_objects``,
 ``get_referrers`` and ``get_referents`` (the way to reach the hook's state) and
 ``sys._current_frames`` (another thread's view of the hook's frame); and, while it restores,
-frames of the restoring thread. When the kernel compiles the grader's expression (its source names
-``course.guard`` and ``restore``), the hook first puts back ``builtins``, this module's and
-:mod:`course.snapshot`'s globals, then everything else, so the expression reaches the real
-:func:`restore` even if a submission replaced ``restore``, this module's globals, ``sys.audit``
-or ``__import__``. If ``sys.modules['course.guard']`` is not this module, or something cannot be
-put back, the expression fails and the grader fails the test cell without running it.
+frames of the restoring thread. When the kernel compiles the grader's expression
+(:data:`RESTORE_EXPRESSION`, a call of the builtin ``__course_guard_restore__`` that :func:`install`
+adds), the hook first puts back ``builtins``, this module's and :mod:`course.grader.snapshot`'s
+globals, then everything else, and removes a notebook variable of that name, so the expression
+reaches the real :func:`restore` even if a submission replaced ``restore``, the builtin, this
+module's globals or ``sys.audit``. If ``sys.modules['course.grader.guard']`` is not this module, or
+something cannot be put back, the expression fails and the grader fails the test cell unrun.
 
-**Limits.** This is still the submission's own process. What it cannot stop:
+**Limits.** This is still the submission's own process. It cannot stop: tampering *during* a grade
+cell (the tests call the submission's functions, which may rebind a check's name, a module or
+class attribute, a keyword default's value or a closure cell before the cell's next statement;
+only code objects and defaults stay locked throughout); code that runs on its own (threads,
+finalizers, signal handlers: a handler's frame or a ``KeyboardInterrupt``'s traceback arriving
+while the hook runs exposes its state, which holds the snapshot); anything below Python
+(``ctypes``, ``/proc/self/mem``, C extensions, ``torch.library`` overrides, which the checks avoid
+by comparing in NumPy but a test's reference computations do not); a shell patched so that the
+grader's expression or a grade cell never runs (the grader notices: it asks the kernel to confirm
+each grade cell); objects with their own ``__hash__``/``__eq__`` planted in a recorded dictionary,
+or data descriptors on a metaclass, which may re-apply tampering while restore runs; and modules
+outside the lists above, and data (not behaviour) outside the core modules.
 
-* Tampering *during* a grade cell. The tests call the submission's functions, which may rebind a
-  check's name in the notebook, a module or class attribute, a keyword default's value or a
-  closure cell before the next statement of the same cell; restore runs between cells only.
-  Only code objects and defaults stay locked throughout.
-* Code that runs on its own: threads, ``__del__`` and weakref finalizers, and signal handlers
-  (restore resets the timer signals' only). A Python signal handler receives the frame it
-  interrupts, and a signal's ``KeyboardInterrupt`` carries a traceback: either, arriving while
-  the hook runs (it runs on every audited event, ``id()`` included), exposes the hook's state,
-  which holds the snapshot, and code holding it can change what restore puts back.
-* Anything below Python: ``ctypes``, ``/proc/self/mem``, C extensions. PyTorch operator
-  overrides (``torch.library``) are not undone; the checks avoid them by comparing in NumPy, but
-  a test's own reference computations are exposed to them.
-* A shell or kernel patched so that the grader's expression is never evaluated or a grade cell
-  never run: only the grader can notice (it asks the kernel to confirm each grade cell).
-* Objects planted with their own ``__hash__``/``__eq__`` in a recorded dictionary, or data
-  descriptors on a metaclass, may run while restore compares or writes, and re-apply tampering
-  restore has already undone in that pass (frames are refused meanwhile).
-* Modules outside the lists above, and data (not behaviour) outside the core modules.
-
-The sandbox (:mod:`course.sandbox`) is the real boundary: it keeps the gradebook, the hidden tests
-and other students' work out of reach whatever the code in the kernel does.
+The sandbox (:mod:`course.grader.sandbox`) is the real boundary: it keeps the gradebook, the
+hidden tests and other students' work out of reach whatever the code in the kernel does.
 """
 
 from __future__ import annotations
@@ -74,15 +68,19 @@ import gc
 import sys
 import types
 
-from course import snapshot
+from course.grader import snapshot
 
-__all__ = ["install", "restore"]
+__all__ = ["RESTORE_EXPRESSION", "install", "load_ipython_extension", "restore"]
 
-_EVENT, _PROBE = "course.guard.restore", "course.guard.installed"
-# The grader's user expression names this module and calls restore(); its compilation triggers a restore.
-_MARKS = (b"course.guard", b"restore")
+_EVENT, _PROBE = "course.grader.guard.restore", "course.grader.guard.installed"
+# The builtin install() adds, bound to restore(). The grader evaluates RESTORE_EXPRESSION as a user
+# expression before each grade cell; compiling it triggers a restore, which also removes a notebook
+# name that would shadow the builtin, so the expression then reaches the real restore().
+_RESTORE_BUILTIN = "__course_guard_restore__"
+RESTORE_EXPRESSION = f"{_RESTORE_BUILTIN}()"
+_MARKS = (_RESTORE_BUILTIN.encode(), b"restore")
 _CORE = ("torch", "torch.testing", "torch.nn", "torch.nn.functional", "numpy", "numpy.testing", "math",
-         "copy", "builtins", "course.checks", "course.guard", "course.snapshot")
+         "copy", "builtins", "course.checks", "course.grader.guard", "course.grader.snapshot")
 _IMPORTS = (*_CORE, "torch.optim", "torch.utils.data", "torch.utils.data.dataloader")
 _PACKAGES = ("torch", "numpy", "course", "IPython", "ipykernel", "jupyter_client", "traitlets", "zmq", "comm")
 # Parts of those packages that eager CPU code in a test never reaches (compilers, tracing, export,
@@ -102,7 +100,8 @@ _NAMES = {"torch": "torch", "np": "numpy", "numpy": "numpy", "math": "math", "co
           "F": "torch.nn.functional", "nn": "torch.nn", "DataLoader": "torch.utils.data:DataLoader",
           "TensorDataset": "torch.utils.data:TensorDataset", "BatchSampler": "torch.utils.data:BatchSampler",
           "RandomSampler": "torch.utils.data:RandomSampler"}
-_CHECKS = ("CheckFailure", "expect_close", "expect_equal", "expect_raises", "expect_true")
+_CHECKS = ("CheckFailure", "expect_close", "expect_equal", "expect_raises", "expect_true",
+           "expect_without", "record_steps", "replaced")
 # Builtins the test cells call (tests/test_guard.py keeps this in step with source/): a notebook
 # function of that name (``def all(values): return True``) would answer in their place.
 _TESTS_CALL = frozenset({
@@ -135,7 +134,8 @@ def install() -> None:
     probe: list = []
     sys.audit(_PROBE, probe)
     if probe:
-        raise RuntimeError("course.guard is already installed in this process")
+        raise RuntimeError("course.grader.guard is already installed in this process")
+    setattr(builtins, _RESTORE_BUILTIN, restore)    # before the record: restoring puts it back too
     record, protected = _record(_shell())
     module, namespaces = sys.modules[__name__], (builtins, sys.modules[__name__], snapshot)
     seals = tuple((vars(m), tuple(vars(m).items())) for m in namespaces)
@@ -146,12 +146,17 @@ def install() -> None:
     sys.addaudithook(functools.partial(_audit, state))
 
 
+def load_ipython_extension(shell) -> None:
+    """Install the guard when a grading kernel starts (``--IPKernelApp.extensions``)."""
+    install()
+
+
 def restore() -> None:
     """Put back everything :func:`install` recorded; raise RuntimeError if it never ran."""
     done: list = []
     _audit_event(_EVENT, done)
     if not done:
-        raise RuntimeError("course.guard.install() did not run when the kernel started")
+        raise RuntimeError("course.grader.guard.install() did not run when the kernel started")
 
 
 def _audit(state, event, args):
@@ -206,20 +211,20 @@ def _act(event, args, rest) -> str | None:
     flags, record, module, modules = rest
     try:
         if event in _REFUSED or event in _TRACING and flags[1] != _get_ident():
-            return f"{event} is not allowed in a grading kernel (course.guard)"
+            return f"{event} is not allowed in a grading kernel (course.grader.guard)"
         if event == "sys._current_frames":
             # Another thread's frames may be the hook's own, holding the snapshot.
-            return f"{event} is not allowed in a grading kernel (course.guard)"
+            return f"{event} is not allowed in a grading kernel (course.grader.guard)"
         if event == "sys._getframe" or event == "object.__getattr__":
             restoring = flags[0] is not None and flags[0] == _get_ident()
-            return "frames cannot be read while course.guard restores" if restoring else None
+            return "frames cannot be read while course.grader.guard restores" if restoring else None
         if event in ("object.__setattr__", "object.__delattr__"):
-            return f"the {args[1]} of a test tool cannot be changed in a grading kernel (course.guard)"
+            return f"the {args[1]} of a test tool cannot be changed in a grading kernel (course.grader.guard)"
         if event in (_PROBE, _EVENT) and type(args[0]) is list:
             args[0].append(True)
         if event == "compile":
             if modules.get(__name__) is not module:
-                return "course.guard was replaced in sys.modules"
+                return "course.grader.guard was replaced in sys.modules"
             _restore_all(flags, record)
             flags[2] = True
         elif event == _EVENT:
@@ -227,7 +232,7 @@ def _act(event, args, rest) -> str | None:
                 _restore_all(flags, record)
             flags[2] = False
     except BaseException as error:  # noqa: BLE001 - reported as text: its traceback would show the snapshot
-        return f"course.guard could not restore the tools ({_type_name(type(error))})"
+        return f"course.grader.guard could not restore the tools ({_type_name(type(error))})"
     return None
 
 
@@ -324,6 +329,8 @@ def _record(shell) -> tuple:
 
 def _record_shell(shell) -> tuple:
     """The shell's transformer and event lists, and the notebook names a test relies on."""
+    # Read once, so that traitlets has set them: an extension runs before the shell first uses them.
+    shell.ast_transformers, shell.input_transformers_post  # noqa: B018
     traits, events = vars(shell)["_trait_values"], vars(shell.events)
     places = [(traits, "ast_transformers"), (traits, "input_transformers_post"),
               (vars(shell.input_transformer_manager), "cleanup_transforms"), (events, "callbacks")]
@@ -338,6 +345,7 @@ def _restore_names(notebook, names) -> None:
     # Only functions: a variable named ``max`` cannot pass a test, and the notebook may rely on it.
     for key in [k for k in _TESTS_CALL if k in namespace and k not in shadows and callable(namespace[k])]:
         del namespace[key]
+    namespace.pop(_RESTORE_BUILTIN, None)    # the grader's expression must reach the builtin
     for key, value in shadows.items():
         namespace[key] = value
     for name, value in names:

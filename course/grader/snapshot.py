@@ -1,4 +1,4 @@
-"""Record what objects do and put it back: the mechanics behind :mod:`course.guard`.
+"""Record what objects do and put it back: the mechanics behind :mod:`course.grader.guard`.
 
 Each ``record_*`` function takes a record now; :func:`restore` puts everything recorded back,
 changing only what no longer matches. Both read and write dictionaries, cells and function slots

@@ -1,0 +1,1 @@
+"""Per-topic data for tests/test_exercises.py: one module per assignment (see that module)."""
