@@ -59,6 +59,8 @@ from nbhelpers import (
     release_notebook,
 )
 
+from course.grader.status import Status
+
 FIRST = "01_parameters"
 OTHER = "02_conv_dims"
 # Per cell: long enough for every honest cell while both graders share the machine's cores. The
@@ -146,7 +148,7 @@ class Student:
     ``passes`` is None when nothing can be recorded (the submission is no gradable notebook).
     """
 
-    def __init__(self, nb, passes, status="graded", name=f"{FIRST}.ipynb", files=None):
+    def __init__(self, nb, passes, status=Status.GRADED, name=f"{FIRST}.ipynb", files=None):
         self.nb, self.passes, self.status, self.name = nb, passes, status, name
         self.files = files or {}      # handed in next to the notebook: {relative path: text}
 
@@ -255,7 +257,8 @@ def build_class(root, port, places) -> dict[str, Student]:
         "edited-tests": Student(edited, partial_passes),
         "deleted-tests": Student(deleted, partial_passes),
         "endless-loop": Student(attack("endless-loop", ("loop", "while True:\n    pass"),
-                                       ("sleep", "import time\ntime.sleep(10_000)")), every, "timed out"),
+                                       ("sleep", "import time\ntime.sleep(10_000)")),
+                                every, Status.TIMED_OUT),
         "warns": Student(_warn_in_first_exercise(reference), every),
         "hogs": Student(hogs, every),
         "huge-files": Student(attack("huge-files", attacks.FILES), every),
@@ -266,13 +269,13 @@ def build_class(root, port, places) -> dict[str, Student]:
         "monkeypatcher": Student(cheat(attacks.PATCHES, "monkeypatcher"), cheat_passes),
         "swallows-errors": Student(cheat(attacks.SWALLOW, "swallows-errors"), cheat_passes),
         "sys-exit": Student(attack("sys-exit", "import sys\nsys.exit(0)"), every),
-        "os-exit": Student(attack("os-exit", "import os\nos._exit(1)"), none, "crashed"),
-        "kill-self": Student(killed, {gid: gid in first_ids for gid in every}, "crashed"),
+        "os-exit": Student(attack("os-exit", "import os\nos._exit(1)"), none, Status.CRASHED),
+        "kill-self": Student(killed, {gid: gid in first_ids for gid in every}, Status.CRASHED),
         "prints-a-lot": Student(attack("prints-a-lot", ("lines", attacks.lines(20_000, 1000)),
                                        ("one-line", "print('x' * 20_000_000)")), every),
-        "corrupted": Student(corrupted[:len(corrupted) // 2].encode(), None, "not a valid notebook"),
-        "other-assignment": Student(other, None, "not a valid notebook"),
-        "other-assignment-own-name": Student(other, None, "not a valid notebook", name=f"{OTHER}.ipynb"),
+        "corrupted": Student(corrupted[:len(corrupted) // 2].encode(), None, Status.INVALID),
+        "other-assignment": Student(other, None, Status.INVALID),
+        "other-assignment-own-name": Student(other, None, Status.INVALID, name=f"{OTHER}.ipynb"),
         "lying-values": Student(cheat(attacks.LYING_VALUES, "lying-values"), liars_passes),
         "rewrites-checks": Student(cheat(attacks.FAKE_ANSWERS + attacks.REWRITE_CHECKS, "rewrites-checks"),
                                    cheat_passes),
@@ -288,10 +291,10 @@ def build_class(root, port, places) -> dict[str, Student]:
             copy=str(places["copy"]), repo=str(REPO))), every),
         "unix-sockets": Student(attack("unix-sockets", attacks.UNIX_SOCKETS.format(
             path=str(places["socket"]), abstract=places["abstract"])), every),
-        "memfd": Student(memfd, every, "crashed" if _memory_cap_problem() is None else "graded"),
+        "memfd": Student(memfd, every, Status.CRASHED if _memory_cap_problem() is None else Status.GRADED),
         "rich-outputs": Student(rich, every),
-        "escape-codes": Student(escaped, None, "not a valid notebook"),
-        "stubborn": Student(stubborn, {gid: gid in first_ids for gid in every}, "timed out"),
+        "escape-codes": Student(escaped, None, Status.INVALID),
+        "stubborn": Student(stubborn, {gid: gid in first_ids for gid in every}, Status.TIMED_OUT),
         "pasted-test": Student(pasted, every),
     }
     # Cells added here get random ids; number them instead, so that every build writes the same files.
@@ -411,6 +414,9 @@ def _sleeping_children() -> list[int]:
     return found
 
 
+PORT_CLASH = "Address already in use"
+
+
 def _nbgrader_batch(course: Path, prefix: str) -> dict:
     """`nbgrader autograde`, `generate_feedback` and `export` (to grades.csv) of every submission in
     ``course``: every assignment in one command each (``"*"``), so nbgrader starts three times, not
@@ -424,6 +430,13 @@ def _nbgrader_batch(course: Path, prefix: str) -> dict:
         done = subprocess.run([*nbgrader, *args, "--log-level=WARN"], cwd=course, capture_output=True,
                               text=True, timeout=900)
         output = done.stdout + done.stderr
+        if name == "autograde" and done.returncode != 0 and PORT_CLASH in output:
+            # jupyter_client picks a kernel's TCP ports before the kernel binds them, and a kernel
+            # started meanwhile elsewhere on the machine can take one: nbgrader then drops that one
+            # submission. Without --force, a second run grades just the dropped ones.
+            done = subprocess.run([*nbgrader, *args, "--log-level=WARN"], cwd=course, capture_output=True,
+                                  text=True, timeout=900)
+            output += "\n-- again, after a kernel's port was taken --\n" + done.stdout + done.stderr
         (course / f"{name}.log").write_text(output)
         runs[prefix + name] = {"returncode": done.returncode, "output": output[-4000:],
                                "seconds": round(time.monotonic() - started, 1)}

@@ -121,10 +121,19 @@ def execute(nb, timeout: int = 120):
     """
     from course.grader.preprocessors import ResilientExecute, kernel_arguments
 
-    nb = copy.deepcopy(nb)
-    ResilientExecute(timeout=timeout, extra_arguments=kernel_arguments(stderr_as_stdout=False)).preprocess(
-        nb, {"metadata": {"path": str(REPO)}})
-    return nb
+    arguments = kernel_arguments(stderr_as_stdout=False)
+    for attempt in (1, 2):
+        executed = copy.deepcopy(nb)
+        try:
+            ResilientExecute(timeout=timeout, extra_arguments=arguments).preprocess(
+                executed, {"metadata": {"path": str(REPO)}})
+        except RuntimeError as error:
+            # The kernel could not start: jupyter_client picks its TCP ports before the kernel binds
+            # them, and a kernel started meanwhile elsewhere on the machine can take one. Once more.
+            if attempt == 2 or "before replying to kernel_info" not in str(error):
+                raise
+        else:
+            return executed
 
 
 def generate_course(root: Path, assignments=None) -> Path:

@@ -38,6 +38,8 @@ from classroom import (
 )
 from nbhelpers import REPO, SOURCE, grade_cells, nbgrader_meta, points, read
 
+from course.grader.status import CELL_TIMEOUT, KERNEL_DIED, Status
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("class")]
 
 
@@ -122,7 +124,7 @@ def test_tests_edited_or_deleted_are_restored(course):
 @pytest.mark.parametrize("label", ["endless-loop/loop", "endless-loop/sleep"])
 def test_a_cell_that_never_ends_times_out_alone(course, label):
     output = attack_output(course["root"], label)
-    assert "CellTimeoutError" in output, output[-2000:]
+    assert CELL_TIMEOUT in output, output[-2000:]
 
 
 def test_memory_is_capped(course):
@@ -210,7 +212,7 @@ def test_exits_and_crashes(course):
     assert "SystemExit" in attack_output(root, "sys-exit")
     for student in ("os-exit", "kill-self"):
         nb = read(root / "autograded" / student / FIRST / f"{FIRST}.ipynb")
-        assert any(o.get("ename") == "KernelDied" for c in nb.cells if c.cell_type == "code"
+        assert any(o.get("ename") == KERNEL_DIED for c in nb.cells if c.cell_type == "code"
                    for o in c.outputs)
 
 
@@ -267,7 +269,7 @@ def test_memory_outside_the_address_space_limit_is_capped(course):
     output = attack_output(course["root"], "memfd")
     held = [int(m) for m in re.findall(r"HELD (\d+) MB", output)]
     assert held and max(held) <= 4096 + 48, output[-2000:]
-    assert statuses(course["run"])["memfd"] == "crashed"
+    assert statuses(course["run"])["memfd"] == Status.CRASHED
 
 
 def test_no_control_character_reaches_the_terminal(course):

@@ -28,6 +28,8 @@ from classroom import (
 )
 from nbhelpers import ASSIGNMENTS, SOURCE, grade_cells, jupyter_server, nbgrader_meta, read
 
+from course.grader.status import KERNEL_DIED
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("plain")]
 
 
@@ -107,7 +109,7 @@ def test_dead_kernel_is_graded_up_to_the_crash(graded):
     scores_ = _cell_scores(root, "kill-self", FIRST)
     assert 0 < sum(scores_.values()) < sum(max_points(FIRST).values())
     nb = read(root / "autograded" / "kill-self" / FIRST / f"{FIRST}.ipynb")
-    assert any(o.get("ename") == "KernelDied" for c in nb.cells if c.cell_type == "code"
+    assert any(o.get("ename") == KERNEL_DIED for c in nb.cells if c.cell_type == "code"
                for o in c.outputs)
 
 

@@ -6,6 +6,7 @@ from attacks import DROP_ERRORS
 from nbformat.v4 import new_code_cell, new_notebook
 
 from course.grader.preprocessors import ResilientExecute, kernel_arguments
+from course.grader.status import GUARD_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_CONFIRMED
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ def test_dead_kernel_fails_its_cell_and_the_rest_but_keeps_earlier_results():
     nb = _notebook("x = 41", "print(x + 1)", "import os\nos._exit(1)", "print('after')", "x")
     ResilientExecute(timeout=30).preprocess(nb, {})
     assert _streams(nb.cells[1]) == [("stdout", "42\n")]
-    assert nb.cells[2].outputs[-1].ename == "KernelDied"
+    assert nb.cells[2].outputs[-1].ename == KERNEL_DIED
     for cell in nb.cells[3:]:
         assert [o.output_type for o in cell.outputs] == ["error"]
         assert "not run: the kernel died while running cell 2" in cell.outputs[0].evalue
@@ -104,7 +105,7 @@ def test_grade_cell_fails_when_the_guard_cannot_run():
     nb = _notebook("import sys\nsys.modules['course.grader.guard'] = None")
     nb.cells.append(_grade_cell("print('ran')"))
     ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
-    assert [o.ename for o in nb.cells[-1].outputs] == ["TestGuardError"]
+    assert [o.ename for o in nb.cells[-1].outputs] == [GUARD_FAILED]
 
 
 # -- the kernel's word is not enough ----------------------------------------------------------
@@ -118,7 +119,7 @@ def test_a_grade_cell_whose_error_is_hidden_does_not_pass():
     nb.cells += [_grade_cell("assert x == 2, 'wrong'"), _grade_cell("assert x == 1")]
     ResilientExecute(timeout=60, extra_arguments=[_NO_GUARD]).preprocess(nb, {})
     failing, passing = nb.cells[-2], nb.cells[-1]
-    assert [o.ename for o in failing.outputs if o.output_type == "error"] == ["TestNotConfirmed"]
+    assert [o.ename for o in failing.outputs if o.output_type == "error"] == [NOT_CONFIRMED]
     assert [o for o in passing.outputs if o.output_type == "error"] == []
     assert _streams(nb.cells[2]) == [("stdout", "a plain cell still runs\n")]
 
@@ -131,7 +132,7 @@ def test_a_grade_cell_whose_error_is_erased_from_ipythons_record_does_not_pass()
     nb = _notebook("import torch", erase)
     nb.cells.append(_grade_cell("assert answer() == 2, 'wrong'"))
     ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
-    assert [o.ename for o in nb.cells[-1].outputs if o.output_type == "error"] == ["TestNotConfirmed"]
+    assert [o.ename for o in nb.cells[-1].outputs if o.output_type == "error"] == [NOT_CONFIRMED]
 
 
 def test_a_passing_grade_cell_is_confirmed_and_keeps_its_outputs():
@@ -154,8 +155,8 @@ def test_a_cell_that_ignores_the_interrupt_fails_alone_and_earlier_cells_keep_th
     ResilientExecute(timeout=3, extra_arguments=kernel_arguments()).preprocess(nb, {})
     assert _streams(nb.cells[0]) == [("stdout", "before\n")]
     assert [o for o in nb.cells[1].outputs if o.output_type == "error"] == []
-    assert nb.cells[2].outputs[-1].ename == "KernelStuck"
-    assert [o.ename for o in nb.cells[3].outputs] == ["KernelStuck"]
+    assert nb.cells[2].outputs[-1].ename == KERNEL_STUCK
+    assert [o.ename for o in nb.cells[3].outputs] == [KERNEL_STUCK]
     assert "not run: the kernel was stopped while running cell 2" in nb.cells[3].outputs[0].evalue
     nbformat.validate(nb)
 
