@@ -65,7 +65,7 @@ FIRST = "01_parameters"
 OTHER = "02_conv_dims"
 # Per cell: long enough for every honest cell while both graders share the machine's cores. The
 # sandbox's resource attacks (gigabytes of memory and files) take longest, and plain nbgrader has none.
-TIMEOUT = 15            # `course grade --timeout`
+TIMEOUT = 30            # `course grade --timeout`: the memory attack writes 4 GB, slow on a busy machine
 PLAIN_TIMEOUT = 10      # plain nbgrader's `--Execute.timeout`
 COURSE = [str(Path(sys.executable).parent / "course")]
 SECRET = "s3cr3t-of-the-grader-0f9d2c"   # in the grader's environment; must never reach a student
