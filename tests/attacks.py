@@ -3,7 +3,7 @@ from them; tests/test_classgrade.py and tests/test_grading_e2e.py check how it w
 
 Each constant is a code cell's source, or a set of files a submission hands in. Sources
 with format fields, or braces doubled for ``str.format``, are formatted before use. The
-wrong-answer attacks define the three functions of 01_parameters wrongly and then try to
+wrong-answer attacks define the four functions of 01_parameters wrongly and then try to
 make the tests pass anyway; the others try to read or leak the hidden tests, or to hurt the
 grader. Format fields ({root}, {port}, {sleep}, {repo}, ...) are filled in by the suite.
 """
@@ -50,6 +50,10 @@ def conv2d_num_params(in_channels, out_channels, kernel_size, bias=True):
 
 def make_identity_linear(n):
     return _LyingLinear(n, n)
+
+
+def init_relu_mlp_(model):
+    return None
 """
 
 # The checks' own code objects, defaults and closures rewritten through the garbage collector.
@@ -94,6 +98,11 @@ def conv2d_num_params(in_channels, out_channels, kernel_size, bias=True):
 def make_identity_linear(n):
     _arm()
     return nn.Identity()
+
+
+def init_relu_mlp_(model):
+    _arm()
+    return None
 """
 
 # Error messages vanish and every reply says "ok".
@@ -132,6 +141,11 @@ def conv2d_num_params(in_channels, out_channels, kernel_size, bias=True):
 
 def make_identity_linear(n):
     sys.displayhook("yes")
+    raise ValueError("no")
+
+
+def init_relu_mlp_(model):
+    sys.displayhook("scale kept")
     raise ValueError("no")
 """
 
@@ -419,6 +433,9 @@ class _NotALinear(nn.Module):
 
 def make_identity_linear(n):
     return _NotALinear()
+
+def init_relu_mlp_(model):
+    return None
 """
 
 PATCHES = FAKE_ANSWERS + """

@@ -1,40 +1,104 @@
-"""Real-browser test: JupyterLab in headless Chromium runs topic 03 and its convolution explorer reacts.
+"""Real-browser tests: JupyterLab in headless Chromium at 1366 × 768 runs each explorer as a student sees it.
+
+One JupyterLab server and one browser serve every explorer. The test writes a notebook holding the
+explorer cell of each release notebook (found by ``course.widgets``) and runs those cells one at a time,
+not Run All, so it does not depend on where the notebooks place their explorers. For each explorer it
+changes a control, then checks, with the explorer scrolled to the top of the notebook:
+
+- every picture is drawn at its PNG's own pixel size (the same explorer, run headless with the same
+  change, says what that size is), so input and output grids keep one cell size on screen;
+- the picture the change redraws and the status line are inside the window, without scrolling.
 
 Needs Debian's ``chromium`` package (Playwright drives it through ``executable_path``; it never
-downloads a browser). Without it the test is skipped, unless ``COURSE_REQUIRE_BROWSER=1`` (set by
+downloads a browser). Without it the tests are skipped, unless ``COURSE_REQUIRE_BROWSER=1`` (set by
 ``.ci/run``) makes a missing browser a failure. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import json
 import os
 import re
-import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
-from nbhelpers import REPO, jupyter_server, source_notebook
+from nbhelpers import REPO, jupyter_server, read, release_notebook, source_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-ASSIGNMENT = "03_stride_padding_dilation"
+VIEWPORT = {"width": 1366, "height": 768}
 # Without the background-networking switches Chromium keeps calling home, which floods a closed network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-extensions",
                  "--disable-default-apps", "--metrics-recording-only", "--mute-audio"]
 # Every wait is bounded by what is left of this budget, so a hang cannot outlast it.
-BUDGET_S = 150
+BUDGET_S = 240
 # JupyterLab's defaults, except that it neither fetches news nor checks for updates (the network is closed
 # and the news prompt would cover the page).
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One explorer: the release notebook it comes from and how the test changes it.
+
+    ``control`` is the CSS class of the control; ``action`` is ``"key"`` (ArrowRight on a slider's
+    handle) or ``"click"`` (a check box or a toggle button, ``button`` naming its text);
+    ``python`` makes the same change on the headless explorer. ``changed`` are the CSS classes of
+    the pictures the change redraws; ``grids`` pairs input and output pictures with a function
+    giving their columns of cells (``None``: the pictures have equal cells by construction).
+    """
+
+    assignment: str
+    control: str
+    action: str
+    python: object
+    changed: tuple[str, ...]
+    grids: object = None
+    button: str | None = None
+
+
+def _conv_grids(explorer):
+    g = explorer.geometry
+    return g.padded_size, g.out_size
+
+
+def _pool_grids(explorer):
+    g = explorer.geometry
+    return g.extent, g.candidates
+
+
+CASES = {
+    "conv-1d": Case("02_conv_dims", "stride", "key", lambda e: setattr(e.stride, "value", e.stride.value + 1),
+                    ("output_picture",), _conv_grids),
+    "conv-2d": Case("03_stride_padding_dilation", "stride", "key",
+                    lambda e: setattr(e.stride, "value", e.stride.value + 1), ("output_picture",),
+                    _conv_grids),
+    "conv-2d-image": Case("03_stride_padding_dilation", "values", "click",
+                          lambda e: setattr(e.values, "value", "image"), ("input_picture", "output_picture"),
+                          _conv_grids, button="image values"),
+    "pooling": Case("04_pooling", "ceil_mode", "click",
+                    lambda e: setattr(e.ceil_mode, "value", not e.ceil_mode.value),
+                    ("input_picture", "output_picture"), _pool_grids),
+    "dropout": Case("05_dropout", "p", "key", lambda e: setattr(e.p, "value", round(e.p.value + 0.05, 2)),
+                    ("output_picture", "mask_picture", "histogram")),
+    "softmax": Case("06_softmax", "logit", "key",
+                    lambda e: setattr(e.logits[0], "value", round(e.logits[0].value + 0.1, 1)),
+                    ("softmax_picture", "naive_picture")),
+    "batches": Case("07_epoch_batch_step", "shuffle", "click",
+                    lambda e: setattr(e.shuffle, "value", not e.shuffle.value), ("batches_picture",)),
 }
 
 
@@ -63,109 +127,193 @@ def _tail(path: Path, lines: int = 40) -> str:
         return f"(no log: {err})"
 
 
-def test_stride_slider_changes_output_size_in_jupyterlab(tmp_path):
-    """Check that moving the explorer's stride slider in JupyterLab shows the new output size."""
+@functools.cache
+def explorer_source(assignment: str) -> str:
+    """The source of the release notebook's explorer cell: the code cell that imports ``course.widgets``.
+
+    While the release is being regenerated (it is briefly missing), the source notebook's cell is used:
+    explorer cells are the same in both.
+    """
+    path = release_notebook(assignment)
+    cells = [c.source for c in read(path if path.exists() else source_notebook(assignment)).cells
+             if c.cell_type == "code" and "course.widgets" in c.source]
+    assert len(cells) == 1, f"{assignment}: expected one explorer cell, found {len(cells)}"
+    return cells[0]
+
+
+def headless(assignment: str):
+    """Run the explorer cell in this process and return the explorer its last line makes."""
+    source = explorer_source(assignment)
+    *body, last = source.strip().splitlines()
+    scope: dict = {}
+    exec("\n".join(body), scope)  # noqa: S102 - the course's own notebook cell
+    return eval(last, scope)      # noqa: S307
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).size
+
+
+class Lab:
+    """JupyterLab with one notebook of explorer cells, open in headless Chromium; bounded waits."""
+
+    def __init__(self, page, deadline: float, log: Path, console: list[str]):
+        self.page, self.deadline, self.log, self.console = page, deadline, log, console
+        self.stages: list[str] = []
+
+    def left_ms(self, most_s: float) -> float:
+        """Milliseconds for the next wait: ``most_s`` at most, never past the overall budget."""
+        return max(1.0, min(most_s, self.deadline - time.monotonic())) * 1000
+
+    def failure(self, name: str, err: Exception) -> AssertionError:
+        with contextlib.suppress(Exception):
+            self.page.screenshot(path=ARTIFACTS / f"browser-{name}-failure.png", timeout=10_000)
+        return AssertionError(
+            f"{name}: failed at '{self.stages[-1] if self.stages else 'start'}' "
+            f"(stages: {', '.join(self.stages)}):\n{err}"
+            "\n--- browser console errors ---\n" + "\n".join(self.console[-20:])
+            + f"\n--- JupyterLab log tail ({self.log}) ---\n{_tail(self.log)}")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """Start JupyterLab on a notebook of every explorer cell and open it at 1366 × 768."""
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    deadline = time.monotonic() + BUDGET_S
-
-    def left_ms(most_s: float) -> float:
-        """Milliseconds for the next wait: ``most_s`` at most, never past the overall budget."""
-        return max(1.0, min(most_s, deadline - time.monotonic())) * 1000
-
-    # JupyterLab autosaves, so it works on a copy, never on the repository's notebook.
+    tmp_path = tmp_path_factory.mktemp("browser")
     work = tmp_path / "lab"
     work.mkdir()
-    notebook = shutil.copy(source_notebook(ASSIGNMENT), work)
+    names = list(CASES)
+    sources = {}
+    for name in names:
+        sources.setdefault(CASES[name].assignment, explorer_source(CASES[name].assignment))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources.values()])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, str(work / "explorers.ipynb"))
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
     log = tmp_path / "jupyterlab.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "browser-03-stride.png"
-    for old in ARTIFACTS.glob("browser-03-stride*.png"):
+    for old in ARTIFACTS.glob("browser-*.png"):
         old.unlink()
     console: list[str] = []
-    stages: list[tuple[str, float]] = []   # (what the test is doing, seconds since start when it began)
     started = time.monotonic()
-
-    def stage(name: str) -> None:
-        stages.append((name, time.monotonic() - started))
-
-    def report() -> str:
-        return ", ".join(f"{name} @{at:.1f}s" for name, at in stages)
-
-    page = None
-    # Whatever happens, the stack closes the browser, Playwright and JupyterLab (with its kernel).
     with contextlib.ExitStack() as stack:
+        lab_args = (f"--LabApp.user_settings_dir={settings}",
+                    f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=None",
+                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+        server = stack.enter_context(jupyter_server(work, app="lab", log=log, args=lab_args))
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                             timeout=60_000)
+        stack.callback(browser.close)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        state = Lab(page, started + BUDGET_S, log, console)
+        state.cells = {a: i for i, a in enumerate(sources)}
         try:
-            stage("start JupyterLab")
-            lab_args = (f"--LabApp.user_settings_dir={settings}",
-                        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=None",
-                        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
-            server = stack.enter_context(jupyter_server(work, app="lab", log=log, args=lab_args))
-            playwright = stack.enter_context(sync_playwright())
-            stage("launch Chromium")
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                 args=CHROMIUM_ARGS, timeout=left_ms(60))
-            stack.callback(browser.close)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-            stage("open the notebook")
-            page.goto(f"{server.url}/lab/tree/{Path(notebook).name}?token={server.token}",
-                      timeout=left_ms(60))
-            panel = page.locator(".jp-NotebookPanel").first
-            expect(panel).to_be_visible(timeout=left_ms(60))
-            stage("wait for the kernel to be idle")
-            # The status bar names the kernel once it runs; the toolbar's indicator alone also says
-            # "idle" before any kernel exists, and a Run All clicked then does nothing.
+            state.stages.append("open the notebook")
+            page.goto(f"{server.url}/lab/tree/explorers.ipynb?token={server.token}",
+                      timeout=state.left_ms(60))
+            panel = state.panel = page.locator(".jp-NotebookPanel").first
+            expect(panel).to_be_visible(timeout=state.left_ms(60))
+            state.stages.append("wait for the kernel to be idle")
             kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
-            expect(kernel_status).to_have_count(1, timeout=left_ms(60))
+            expect(kernel_status).to_have_count(1, timeout=state.left_ms(60))
             expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
-                "data-status", "idle", timeout=left_ms(30))
-
-            stage("Run > Run All Cells")
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=left_ms(20))
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click(
-                timeout=left_ms(20))
-            stage("wait for Run All to start")
-            running = panel.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
-            expect(running.first).to_be_attached(timeout=left_ms(30))
-            stage("wait for the explorer")
-            size = page.locator(".course-output-size")
-            expect(size).to_have_text("output size: 5 × 5", timeout=left_ms(90))
-            stage("wait for the remaining cells")
-            # The slider should move once the kernel is free, not while cells are still queued.
-            expect(panel.locator(".jp-InputPrompt", has_text="*")).to_have_count(0, timeout=left_ms(60))
-            stage("screenshot before")
-            explorer = page.locator(".jp-OutputArea-output", has=size)
-            explorer.scroll_into_view_if_needed(timeout=left_ms(10))
-            explorer.screenshot(path=ARTIFACTS / "browser-03-stride-before.png", timeout=left_ms(10))
-
-            stage("press ArrowRight on the stride slider")
-            stride = page.locator(".course-stride")
-            expect(stride.locator(".widget-readout")).to_have_text("1", timeout=left_ms(10))
-            # A key press on the focused handle commits at once, even with continuous_update=False.
-            stride.locator(".noUi-handle").focus(timeout=left_ms(10))
-            page.keyboard.press("ArrowRight")
-            expect(stride.locator(".widget-readout")).to_have_text("2", timeout=left_ms(20))
-            stage("wait for the new output size")
-            expect(size).to_have_text("output size: 3 × 3", timeout=left_ms(30))
-            stage("screenshot after")
-            explorer.screenshot(path=shot, timeout=left_ms(10))
-            stage("done")
+                "data-status", "idle", timeout=state.left_ms(30))
         except Exception as err:
-            if page is not None:
-                try:
-                    page.screenshot(path=ARTIFACTS / "browser-03-stride-failure.png", full_page=True,
-                                    timeout=10_000)
-                except Exception as shot_err:  # noqa: BLE001 - the original failure matters more
-                    console.append(f"(failure screenshot failed: {shot_err})")
-            raise AssertionError(
-                f"failed at '{stages[-1][0]}' (stages: {report()}):\n{err}"
-                "\n--- browser console errors ---\n" + "\n".join(console[-20:])
-                + f"\n--- JupyterLab log tail ({log}) ---\n{_tail(log)}") from err
-    print(f"\nbrowser test: {report()}, total {time.monotonic() - started:.1f} s")
-    assert shot.stat().st_size > 0
+            raise state.failure("open", err) from err
+        yield state
+    print(f"\nbrowser tests: {time.monotonic() - started:.1f} s in all")
+
+
+def _run_cell(lab, index: int):
+    """Run notebook cell ``index`` on its own (select it, Ctrl+Enter); return its explorer's locator."""
+    from playwright.sync_api import expect
+
+    cell = lab.panel.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.scroll_into_view_if_needed(timeout=lab.left_ms(10))
+    cell.locator(".jp-InputArea-editor").click(timeout=lab.left_ms(10))
+    lab.page.keyboard.press("Control+Enter")
+    explorer = cell.locator(".course-explorer")
+    expect(explorer).to_be_visible(timeout=lab.left_ms(90))
+    expect(cell.locator(".jp-InputPrompt", has_text="*")).to_have_count(0, timeout=lab.left_ms(60))
+    return explorer
+
+
+def _box(locator, lab):
+    box = locator.bounding_box(timeout=lab.left_ms(10))
+    assert box is not None, "not displayed"
+    return box
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_explorer_pictures_keep_their_size_and_stay_in_view(lab, name):
+    """Check after a change at 1366 × 768: native-size pictures, equal cells, picture and status in view"""
+    from playwright.sync_api import expect
+
+    case = CASES[name]
+    reference = headless(case.assignment)
+    case.python(reference)
+    try:
+        lab.stages = ["run the explorer cell"]
+        index = lab.cells[case.assignment]
+        explorer = _run_cell(lab, index)      # a fresh explorer, even where an earlier case used this cell
+        lab.stages.append("scroll the explorer to the top")
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        first = explorer.locator(f".course-{case.changed[0].replace('_', '-')} img, "
+                                 f"img.course-{case.changed[0].replace('_', '-')}").first
+        before = first.get_attribute("src", timeout=lab.left_ms(10))
+        lab.stages.append(f"change {case.control}")
+        control = explorer.locator(f".course-{case.control.replace('_', '-')}").first
+        if case.action == "key":
+            control.locator(".noUi-handle").focus(timeout=lab.left_ms(10))
+            lab.page.keyboard.press("ArrowRight")
+        elif case.button is not None:
+            control.locator("button", has_text=case.button).click(timeout=lab.left_ms(10))
+        else:
+            control.locator("input").click(timeout=lab.left_ms(10))
+        lab.stages.append("wait for the redraw")
+        lab.page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
+                                   arg=[first.element_handle(timeout=lab.left_ms(10)), before],
+                                   timeout=lab.left_ms(30))
+        expect(explorer.locator(".course-status")).not_to_be_empty(timeout=lab.left_ms(10))
+        lab.page.wait_for_timeout(300)       # let the other pictures of the same change arrive
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        explorer.screenshot(path=ARTIFACTS / f"browser-{name}.png", timeout=lab.left_ms(10))
+
+        lab.stages.append("check the picture sizes")
+        sizes = {}
+        for image in [reference.input_image if hasattr(reference, "input_image") else None,
+                      *getattr(reference, "images", ()),
+                      *[getattr(reference, a, None) for a in ("output_image", "hist_image", "image",
+                                                              "naive_image")]]:
+            if image is None or not image.value:
+                continue
+            css = next(c for c in image._dom_classes if c.startswith("course-"))
+            box = _box(explorer.locator(f"img.{css}, .{css} img").first, lab)
+            sizes[css] = (round(box["width"]), round(box["height"]))
+            assert sizes[css] == _png_size(image.value), (css, sizes[css], _png_size(image.value))
+        if case.grids is not None:
+            columns = case.grids(reference)
+            width_in, width_out = sizes["course-input-picture"][0], sizes["course-output-picture"][0]
+            assert (width_in - 1) / columns[0] == (width_out - 1) / columns[1], (sizes, columns)
+
+        lab.stages.append("check that the redrawn pictures and the status are in view")
+        view = _box(lab.panel.locator(".jp-WindowedPanel-outer, .jp-Notebook").first, lab)
+        bottom = min(view["y"] + view["height"], VIEWPORT["height"])
+        right = min(view["x"] + view["width"], VIEWPORT["width"])
+        for css in [*case.changed, "status"]:
+            box = _box(explorer.locator(f".course-{css.replace('_', '-')}").first, lab)
+            assert box["y"] >= view["y"] - 1 and box["y"] + box["height"] <= bottom + 1, (css, box, view)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= right + 1, (css, box, view)
+    except Exception as err:
+        raise lab.failure(name, err) from err
+    finally:
+        reference.close()

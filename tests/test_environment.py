@@ -1,6 +1,8 @@
 """Tests that the pip install (pyproject.toml), Binder (environment.yml), CI and README agree."""
 
+import os
 import re
+import subprocess
 import tomllib
 
 import yaml
@@ -38,7 +40,8 @@ def test_environment_yml_has_the_same_packages_and_versions_as_pyproject():
 def test_torch_is_pinned_to_the_cpu_build():
     assert pip_pins()["pytorch"] == "2.13.0"
     env = (REPO / "environment.yml").read_text()
-    assert re.search(r"^\s*-\s*pytorch=2\.13\.0=cpu_\*\s*$", env, re.M)
+    # cpu_generic: OpenBLAS; a bare cpu_* resolves to the larger MKL build (cpu_mkl).
+    assert re.search(r"^\s*-\s*pytorch=2\.13\.0=cpu_generic_\*\s*$", env, re.M)
 
 
 def test_binder_uses_conda_forge_only_and_installs_the_course_package():
@@ -61,11 +64,39 @@ def test_readme_gives_the_two_setup_commands_and_ci_runs_the_test_one():
     assert re.search(r"^make test$", (REPO / ".ci" / "run").read_text(), re.M)
 
 
+BINDER_LINK = re.compile(
+    r"^\[binder\]: https://mybinder\.org/v2/gh/([^/\s]+/[^/\s]+)/HEAD\?urlpath=(\S+)$", re.M)
+
+
 def test_readme_binder_badge_opens_the_first_notebook():
     readme = (REPO / "README.md").read_text()
-    badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]+\)", readme)
-    assert badge, "README needs a Binder badge"
-    assert "release/01_parameters/01_parameters.ipynb" in badge.group(0)
+    assert "[![Launch on Binder](https://mybinder.org/badge_logo.svg)][binder]" in readme
+    link = BINDER_LINK.search(readme)
+    assert link, "README needs one `[binder]: https://mybinder.org/v2/gh/OWNER/NAME/HEAD?urlpath=…` line"
+    assert link.group(2) == "lab/tree/release/01_parameters/01_parameters.ipynb"
+
+
+def test_binder_slug_is_written_in_one_place():
+    """Check that a fork changes the Binder repository in one line of README.md, and nowhere else"""
+    slug = BINDER_LINK.search((REPO / "README.md").read_text()).group(1)
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
+    places = []
+    for name in tracked.stdout.splitlines():
+        path = REPO / name
+        if path.suffix in {".ipynb", ".db", ".png"} or not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        places += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if slug in line]
+    assert len(places) == 1, places
+
+
+def test_binder_start_script_runs_one_thread_and_hands_over():
+    start = REPO / "start"
+    assert os.access(start, os.X_OK), "repo2docker runs `start` only if it is executable"
+    text = start.read_text()
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        assert re.search(rf"^export {variable}=1$", text, re.M)
+    assert text.rstrip().endswith('exec "$@"'), "start must hand over to the command Binder gives it"
 
 
 def test_dev_dependencies_are_pinned_exactly():

@@ -58,6 +58,18 @@ def test_source_notebook_is_committed_clean(assignment):
         assert '"""' in cell.source.split("### BEGIN SOLUTION")[0], "answer cells open with a docstring"
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_hidden_test_line_is_quoted_in_what_students_see(assignment):
+    """Check that no hidden test line is part of a line the release shows (the leak checks would flag it)."""
+    from course.grader.outputs import _normal, hidden_lines
+
+    hidden = hidden_lines(read(source_notebook(assignment)))
+    shown = [_normal(line) for cell in read(release_notebook(assignment)).cells
+             for line in cell.source.splitlines()]
+    quoted = sorted({h for h in hidden for line in shown if h in line})
+    assert not quoted, f"write these hidden lines differently from the visible ones: {quoted}"
+
+
 def test_grade_ids_are_unique_across_the_course():
     seen = {}
     for assignment in ASSIGNMENTS:

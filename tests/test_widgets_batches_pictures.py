@@ -70,3 +70,27 @@ def test_picture_is_a_pure_function_of_the_layout():
     assert pixels.dtype == np.uint8 and pixels.shape[2] == 3
     assert pixels.shape[1] == _MARGIN + 10 * cell_size(10, width=800, smallest=3, largest=36) + 3
     assert np.array_equal(pixels, picture_pixels(layout, cell_colours(layout)))
+
+
+def test_the_band_under_each_row_shows_the_sample_order_even_with_tiny_cells():
+    """Check that at 200 samples the band under a shuffled row follows the loader's order, sample by sample"""
+    from course.widgets import batches_pictures
+    from course.widgets.batches_pictures import BAND, sample_colours
+
+    n = 200
+    permutation = torch.randperm(n, generator=torch.Generator().manual_seed(1)).tolist()
+    shuffled = batch_layout(n, [[tuple(permutation[k:k + 50]) for k in range(0, n, 50)]])
+    ordered = batch_layout(n, [[tuple(range(k, k + 50)) for k in range(0, n, 50)]])
+    cell = cell_size(n, width=800, smallest=3, largest=36)
+    for layout in (shuffled, ordered):
+        pixels = picture_pixels(layout, cell_colours(layout))
+        height = max(cell, 16)
+        band_row = batches_pictures._STRIP + height + 1 + BAND // 2
+        drawn = pixels[band_row, batches_pictures._MARGIN + cell // 2::cell][:n]
+        expected = np.round(sample_colours(layout)[0] * 255).astype(np.uint8)
+        assert np.array_equal(drawn, expected)
+    # In order the band only darkens; shuffled it jumps back and forth within a batch.
+    steps = np.diff(sample_colours(ordered)[0, :, 0])
+    assert (steps <= 0).all() or (steps >= 0).all()
+    jumps = np.diff(sample_colours(shuffled)[0, :50, 0])
+    assert (jumps > 0).any() and (jumps < 0).any()

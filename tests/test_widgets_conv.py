@@ -11,7 +11,7 @@ from PIL import Image
 from torch import nn
 
 from course.widgets import conv, conv_pictures
-from course.widgets._raster import blend, cell_size
+from course.widgets._raster import blend
 from course.widgets.conv import conv_explorer, conv_geometry, named_kernel, sample_input
 from course.widgets.conv_pictures import input_colours
 
@@ -166,7 +166,7 @@ def test_picture_is_a_png_of_the_grid(explorers):
     explorer = explorers[2]
     _set(explorer, size=6, kernel_size=3, stride=1, padding=2, dilation=1)
     picture = Image.open(io.BytesIO(explorer.input_image.value))
-    cell = cell_size(10)
+    cell = conv.picture_cell(explorer.geometry)
     assert picture.size == (10 * cell + 1, 10 * cell + 1)
     assert explorer.input_caption.value == "padded input: 10 × 10"
 
@@ -223,3 +223,61 @@ def test_span_runs_from_the_first_tap_to_the_last():
     assert sorted({r for r, _ in span}) == list(range(2, 9))
     assert sorted({c for _, c in span}) == list(range(7))
     assert set(taps) <= set(span) and len(span) == 7 * 7 and len(taps) == 9
+
+
+def _png_size(image) -> tuple[int, int]:
+    return Image.open(io.BytesIO(image.value)).size
+
+
+def _layout_size(image) -> tuple[int, int]:
+    return int(image.layout.width.removesuffix("px")), int(image.layout.height.removesuffix("px"))
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_input_and_output_share_one_cell_size_whatever_the_stride_or_caption(dims):
+    """Check that both pictures share one cell size that no stride, dilation or kernel changes, unstretched"""
+    explorer = conv_explorer(dims, size=10, kernel_size=3)
+    cells = set()
+    for stride, dilation, kernel_size, values in [(1, 1, 3, "cells"), (2, 1, 3, "cells"), (3, 2, 2, "image"),
+                                                  (4, 1, 5, "image")]:
+        _set(explorer, stride=stride, dilation=dilation, kernel_size=kernel_size)
+        explorer.values.value = values
+        explorer.step.value = explorer.step.max
+        g = explorer.geometry
+        width_in, height_in = _png_size(explorer.input_image)
+        width_out, height_out = _png_size(explorer.output_image)
+        assert (width_in - 1) % g.padded_size == 0 and (width_out - 1) % g.out_size == 0
+        cell = (width_in - 1) // g.padded_size
+        assert (width_out - 1) // g.out_size == cell
+        assert (height_out - 1) // (g.out_size if dims == 2 else 1) == cell
+        assert (height_in - 1) // (g.padded_size if dims == 2 else 1) == cell
+        for image in (explorer.input_image, explorer.output_image):
+            assert _layout_size(image) == _png_size(image)
+        cells.add(cell)
+    assert len(cells) == 1
+    explorer.close()
+
+
+def test_pictures_keep_their_width_in_the_layout():
+    """Check that every box holding a picture aligns its children at the start, so nothing stretches them."""
+    explorer = conv_explorer(2)
+    stack = [explorer.box]
+    while stack:
+        box = stack.pop()
+        children = getattr(box, "children", ())
+        if explorer.input_image in children or explorer.output_image in children:
+            assert box.layout.align_items == "flex-start"
+        stack.extend(children)
+    explorer.close()
+
+
+def test_image_mode_draws_the_padding_as_zeros_and_gives_a_colour_scale():
+    """Check that image mode draws the padding as zeros (black) and the scale names the feature map range"""
+    explorer = conv_explorer(2, size=8, padding=2, values="image", kernel="blur")
+    border = explorer._input_base
+    assert np.allclose(border[:2], 0) and np.allclose(border[:, :2], 0)
+    low, high = explorer._feature.min().item(), explorer._feature.max().item()
+    assert f"{low:.3g}" in explorer.scale_text.value and f"{high:.3g}" in explorer.scale_text.value
+    explorer.values.value = "cells"
+    assert explorer.scale_text.value == ""
+    explorer.close()

@@ -7,22 +7,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from test_widgets_pooling_geometry import KINDS, torch_shape
 from torch import nn
 
 from course.widgets import pooling, pooling_geometry, pooling_pictures
 from course.widgets import pooling_explorer as make_explorer
 from course.widgets._raster import blend
-
-KINDS = ("max", "avg")
-
-
-def torch_shape(kind, size, kernel, stride, padding, ceil_mode):
-    """The (H_out, W_out) a real layer gives for a (1, 1, size, size) input, or None if it refuses."""
-    layer = (nn.MaxPool2d if kind == "max" else nn.AvgPool2d)(kernel, stride, padding, ceil_mode=ceil_mode)
-    try:
-        return tuple(layer(torch.zeros(1, 1, size, size)).shape[2:])
-    except RuntimeError:
-        return None
 
 
 def set_controls(explorer, kind, size, kernel, stride, padding, ceil_mode):
@@ -201,8 +191,9 @@ def test_unread_cells_are_those_with_no_gradient_from_pytorch(explorer, settings
 
 def test_formula_and_layer_code_show_the_numbers(explorer):
     """Check the substituted floor and ceil formulas and that the PyTorch line builds the layer described."""
-    assert explorer.formula_text.value == ("<code>H_out = ⌊(H + 2p − k) / s⌋ + 1 = ⌊(7 + 2·0 − 2) / 2⌋ + 1 "
-                                           "= ⌊5 / 2⌋ + 1 = 3   (W_out the same)</code>")
+    assert explorer.formula_text.value == ("<code>H_out = ⌊(H + 2p − k) / s⌋ + 1</code><br>"
+                                           "<code>= ⌊(7 + 2·0 − 2) / 2⌋ + 1 = ⌊5 / 2⌋ + 1 = 3"
+                                           "   (W_out the same)</code>")
     assert explorer.code_text.value == ("<code>nn.MaxPool2d(kernel_size=2, stride=2, padding=0, "
                                         "ceil_mode=False)</code>")
     set_controls(explorer, "avg", 5, 2, 2, 1, True)

@@ -1,10 +1,12 @@
 """Tests of the softmax explorer: bars against torch.softmax, and the naive formula's failures, headless."""
 
+import io
 import itertools
 import math
 
 import pytest
 import torch
+from PIL import Image
 
 from course.widgets import softmax_explorer
 from course.widgets.softmax import softmax_result
@@ -47,7 +49,7 @@ def test_max_subtracted_marks_match_torch_softmax(logits, temperature):
     expected = torch.softmax(torch.tensor(logits, dtype=torch.float32) / temperature, dim=0)
     torch.testing.assert_close(torch.tensor(explorer.shifted_marks.get_ydata()), expected,
                                atol=1e-6, rtol=1e-5)
-    assert "agrees with torch.softmax" in explorer.summary.value
+    assert "largest difference from torch.softmax" in explorer.summary.value
 
 
 def test_small_temperature_is_nearly_one_hot_and_large_is_nearly_uniform():
@@ -168,3 +170,36 @@ def test_softmax_result_matches_pytorch_and_math():
     ok = softmax_result((1.0, 2.0, 3.0), 2.0)
     expected = torch.tensor([0.5, 1.0, 1.5]).exp()
     torch.testing.assert_close(ok.naive, expected / expected.sum())
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 1.3, 1.36, 2.0, 10.0])
+def test_the_overflow_hint_is_exact_for_every_temperature(temperature):
+    """Check that the hint names the logit past which exp(z/T) really overflows, or says it cannot happen"""
+    from course.widgets.softmax import EXP_LIMIT, LOGIT_RANGE, naive_problem, softmax_result
+
+    assert torch.isfinite(torch.exp(torch.tensor(EXP_LIMIT))) and torch.isinf(
+        torch.exp(torch.nextafter(torch.tensor(EXP_LIMIT), torch.tensor(100.0))))
+    message, kind = naive_problem(softmax_result((1.0, 0.0), temperature))
+    assert kind == "ok"
+    limit = EXP_LIMIT * temperature
+    if limit < LOGIT_RANGE[1]:
+        assert f"past {limit:.4g}" in message
+        above = softmax_result((limit * 1.001, 0.0), temperature)
+        below = softmax_result((limit * 0.999, 0.0), temperature)
+        assert above.exp_overflows and not below.exp_overflows
+    else:
+        assert "cannot overflow" in message and f"below {LOGIT_RANGE[1] / EXP_LIMIT:.3g}" in message
+        assert not softmax_result((LOGIT_RANGE[1], 0.0), temperature).exp_overflows
+    assert "dots" not in message
+
+
+def test_bars_are_shown_at_their_native_size_and_never_called_dots():
+    """Check that each chart's Image widget is as large as its PNG and the captions say bars and marks"""
+    explorer = softmax_explorer()
+    for image in (explorer.image, explorer.naive_image):
+        width, height = Image.open(io.BytesIO(image.value)).size
+        assert (image.layout.width, image.layout.height) == (f"{width}px", f"{height}px")
+    assert "dots" not in explorer.caption.value and "black marks" in explorer.caption.value
+    assert explorer.summary.value.count("largest difference") == 1
+    assert "largest difference" not in explorer.message
+    explorer.close()

@@ -30,6 +30,52 @@ def new_figure(figsize: tuple[float, float], dpi: int = 72):
     return figure
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` in pixels of a PNG, read from its header."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def picture(name: str | None = None) -> widgets.Image:
+    """An empty PNG Image widget that ``show_png`` keeps at its native pixel size; ``name`` tags it."""
+    image = widgets.Image(format="png", layout=widgets.Layout(flex="0 0 auto"))
+    return tag(image, name) if name else image
+
+
+def show_png(image: widgets.Image, data: bytes) -> None:
+    """Show the PNG ``data`` in ``image`` at its own pixel size: never stretched to its box or caption.
+
+    A browser stretches an image in a flex column (the default ``align-items: stretch``), and
+    scales one wider than its box down; the fixed width, height and minimum width stop both.
+    """
+    width, height = png_size(data)
+    image.value = data
+    layout = image.layout
+    if layout.width != f"{width}px" or layout.height != f"{height}px":
+        layout.width = layout.min_width = f"{width}px"
+        layout.height = layout.min_height = f"{height}px"
+
+
+def column(children, **layout) -> widgets.VBox:
+    """A VBox whose children keep their own width (``align-items: flex-start``)."""
+    return widgets.VBox(list(children), layout=widgets.Layout(align_items="flex-start", **layout))
+
+
+def row(children, gap: int = 0, **layout) -> widgets.HBox:
+    """An HBox whose children keep their own height and sit at its top, ``gap`` pixels apart."""
+    children = list(children)
+    for child in children[1:]:
+        if gap:
+            child.layout.margin = f"0 0 0 {gap}px"
+    return widgets.HBox(children, layout=widgets.Layout(align_items="flex-start", **layout))
+
+
+def labelled(text: str, control, width: str = "90px") -> widgets.HBox:
+    """``control`` (toggle buttons) with ``text`` beside it on the same line, where a slider has its label."""
+    label = widgets.HTML(f'<span style="line-height:28px">{html.escape(text)}</span>',
+                         layout=widgets.Layout(width=width, min_width=width, flex="0 0 auto"))
+    return widgets.HBox([label, control], layout=widgets.Layout(align_items="center"))
+
+
 def figure_png(figure) -> bytes:
     """Draw ``figure`` and encode it as PNG, favouring speed over size."""
     buffer = io.BytesIO()
@@ -106,8 +152,9 @@ class Explorer:
         else:
             redraw()
 
-    def _finish(self, rows) -> None:
-        self.box = tag(widgets.VBox([*rows, self.status, self.errors]), "explorer")
+    def _finish(self, rows, below=()) -> None:
+        """Lay out ``rows``, then the status line, then ``below`` (text that may be read after moving on)."""
+        self.box = tag(column([*rows, self.status, *below, self.errors]), "explorer")
 
     # -- the status line ----------------------------------------------------------------
     def _say(self, message: str, kind: str = "info") -> None:

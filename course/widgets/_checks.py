@@ -27,6 +27,12 @@ def check_int(name: str, value, least: int | None = None, most: int | None = Non
     return value
 
 
+def check_sizes(**sizes) -> None:
+    """Check a layer's size arguments: each an int, ``padding`` at least 0 and every other at least 1."""
+    for name, value in sizes.items():
+        check_int(name, value, 0 if name == "padding" else 1)
+
+
 def check_at_most(name: str, value: int, most: int) -> int:
     """Return ``value`` if it is at most ``most``: a limit of the picture rather than of PyTorch."""
     if value > most:

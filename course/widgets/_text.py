@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+SMALLEST_FONT = 11     # pixels: the smallest font a number in a cell is written in
+
 
 @functools.lru_cache(maxsize=1)
 def _font_file() -> str | None:
@@ -41,8 +43,9 @@ def glyph(text: str, cell: int) -> np.ndarray | None:
     """Alpha ``(cell − 1, cell − 1)`` in [0, 1] of ``text`` centred in a cell, or None if it does not fit."""
     from PIL import Image, ImageDraw
 
-    # Longer numbers (averages such as 2.75) get a smaller font before giving up.
-    fonts = [font(max(7, int(cell * share))) for share in (0.42, 0.34, 0.28)]
+    # Longer numbers (averages such as 2.75) get a smaller font before giving up, but never one
+    # under SMALLEST_FONT pixels: a number too small to read is left out instead.
+    fonts = [font(int(cell * share)) for share in (0.55, 0.42, 0.34) if cell * share >= SMALLEST_FONT]
     chosen = next((f for f in fonts if f.getlength(text) <= cell - 3), None)
     if chosen is None:
         return None
@@ -54,11 +57,10 @@ def glyph(text: str, cell: int) -> np.ndarray | None:
 def text_layer(texts: dict[tuple[int, int], str], shape: tuple[int, int], cell: int) -> np.ndarray:
     """Alpha ``(H, W)`` of a picture with ``texts[(row, column)]`` written in those cells.
 
-    Cells under 14 pixels get no text: it would be unreadable, and the captions give the numbers.
+    Cells whose text would need a font under ``SMALLEST_FONT`` pixels get none: it would be
+    unreadable, and the captions give the numbers.
     """
     layer = np.zeros(shape)
-    if cell < 14:
-        return layer
     for (r, c), text in texts.items():
         drawn = glyph(text, cell)
         if drawn is not None:

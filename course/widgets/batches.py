@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from ._base import Explorer
+from ._base import Explorer, column, picture, row, show_png
 from ._checks import check_bool, check_int
 from ._controls import slider, tag
 from ._raster import png
@@ -170,17 +170,16 @@ class BatchExplorer(Explorer):
         self.total_text = tag(widgets.HTML(), "total_steps")
         self.details_text = widgets.HTML()
         self.code_text = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = picture("batches_picture")
         self.caption = widgets.HTML()
 
         self._watch([self.num_samples, self.batch_size, self.epochs, self.drop_last, self.shuffle],
                     self.update)
-        self._finish([
-            widgets.HBox([widgets.VBox([self.num_samples, self.batch_size, self.epochs]),
-                          widgets.VBox([self.drop_last, self.shuffle])]),
-            self.steps_text, self.total_text, self.details_text, self.code_text,
-            self.image, self.caption,
-        ])
+        self._finish([row([column([self.num_samples, self.batch_size, self.epochs], min_width="345px"),
+                           column([self.drop_last, self.shuffle], min_width="110px"),
+                           column([self.steps_text, self.total_text, self.details_text])], gap=16),
+                      self.image],
+                     below=[self.caption, self.code_text])
         self.plan: BatchPlan
         self.batches: tuple[tuple[tuple[int, ...], ...], ...] = ()
         self.layout: BatchLayout
@@ -195,7 +194,7 @@ class BatchExplorer(Explorer):
         self.batches = real_batches(p)
         layout = self.layout = batch_layout(p.num_samples, self.batches)
         self.cells = cell_colours(layout)
-        self.image.value = png(picture_pixels(layout, self.cells))
+        show_png(self.image, png(picture_pixels(layout, self.cells)))
         self.lines = epoch_lines(p, layout)
 
         steps, last, dropped = layout.steps_per_epoch, layout.last_batch_size, layout.dropped_per_epoch
@@ -213,7 +212,9 @@ class BatchExplorer(Explorer):
         self.code_text.value = f"<code>{p.loader_code()}</code>"
         order = "shuffled anew in every epoch" if p.shuffle else "in the data set's order"
         legend = (f"One row per epoch, samples {order}; each colour is one step (one batch), and the "
-                  "number above it is the step's global number.")
+                  "number above it is the step's global number. The band under each row shades every sample "
+                  f"by its number, from pale (sample 0) to dark (sample {p.num_samples - 1}): in order it is "
+                  "a smooth ramp, shuffled it is speckled.")
         if dropped:
             legend += " Grey cells were dropped" + (
                 " (drawn at the end in increasing order; the DataLoader never yields them)."

@@ -14,7 +14,7 @@ import numpy as np
 from ._raster import cell_size
 from ._text import font
 
-__all__ = ["BatchLayout", "batch_layout", "cell_colours", "picture_pixels"]
+__all__ = ["BAND", "BatchLayout", "batch_layout", "cell_colours", "picture_pixels", "sample_colours"]
 
 # Consecutive steps get different colours, so each batch boundary shows as a colour change.
 _STEP_COLOURS = np.array([(0.62, 0.78, 0.92), (1.0, 0.80, 0.55), (0.65, 0.86, 0.65), (0.82, 0.72, 0.92)])
@@ -24,6 +24,9 @@ _LINE = np.array([85, 85, 85], dtype=np.uint8)
 _BOUNDARY = np.array([20, 20, 20], dtype=np.uint8)
 _TEXT = (30, 30, 30)
 _MARGIN, _STRIP, _GAP = 62, 15, 5   # pixels: epoch labels, step labels above a row, space below it
+BAND = 6                             # pixels: the band under a row that shades each sample by its number
+# The band's ramp, from sample 0 to the last one: pale yellow to dark blue.
+_FIRST, _LAST = np.array((1.0, 0.93, 0.55)), np.array((0.12, 0.20, 0.55))
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,17 @@ def cell_colours(layout: BatchLayout) -> np.ndarray:
     return colours
 
 
+def sample_colours(layout: BatchLayout) -> np.ndarray:
+    """RGB in [0, 1] of the band under each row, ``(epochs, N, 3)``: each sample shaded by its number.
+
+    In the data set's order the band is a smooth ramp; shuffled, it is speckled, whatever the
+    cell width, so the order within each batch stays visible even when a cell is a few pixels.
+    """
+    n = layout.order.shape[1]
+    share = layout.order[..., None] / max(n - 1, 1)
+    return _FIRST + (_LAST - _FIRST) * share
+
+
 def _row_pixels(colours: np.ndarray, batch: np.ndarray, dropped: np.ndarray, cell: int,
                 height: int) -> np.ndarray:
     """One epoch's row, ``(height + 1, N * cell + 1, 3)``: cells, their grid, batch boundaries, crosses."""
@@ -135,19 +149,25 @@ def picture_pixels(layout: BatchLayout, cells: np.ndarray) -> np.ndarray:
     """The picture as RGB ``uint8``: per epoch a row of cells under a strip of step numbers.
 
     Dark lines mark the batch boundaries; cells wide enough get a grid, a cross when
-    dropped, and their sample number.
+    dropped, and their sample number. A band of ``BAND`` pixels under each row shades every
+    sample by its number (``sample_colours``), so shuffling shows at any cell width.
     """
     from PIL import Image, ImageDraw
 
     epochs, n = layout.order.shape
     cell = cell_size(n, width=800, smallest=3, largest=36)
     height = max(cell, 16)
-    block = _STRIP + height + 1 + _GAP
+    block = _STRIP + height + 1 + BAND + 1 + _GAP
     canvas = np.full((epochs * block + _GAP, _MARGIN + n * cell + 3, 3), 255, dtype=np.uint8)
+    band = np.round(sample_colours(layout) * 255).astype(np.uint8)
     for e in range(epochs):
         top = e * block + _STRIP
         canvas[top:top + height + 1, _MARGIN:_MARGIN + n * cell + 1] = _row_pixels(
             cells[e], layout.batch[e], layout.dropped[e], cell, height)
+        below = top + height + 1
+        canvas[below:below + BAND, _MARGIN:_MARGIN + n * cell] = np.repeat(band[e], cell, axis=0)
+        canvas[below + BAND, _MARGIN:_MARGIN + n * cell + 1] = _LINE
+        canvas[below:below + BAND, [_MARGIN, _MARGIN + n * cell]] = _LINE
 
     image = Image.fromarray(canvas)
     # Pillow's compact font: the labels were sized to it.

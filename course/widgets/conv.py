@@ -19,17 +19,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._base import Explorer, single_thread
-from ._checks import check_choice, check_int
+from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
+from ._checks import check_choice, check_sizes
 from ._controls import slider, tag
 from ._raster import blank, blend, cell_size, grid_pixels, png
 from .conv_pictures import input_colours, input_overlay, output_colours
 
-__all__ = ["ConvExplorer", "ConvGeometry", "conv_explorer", "conv_geometry", "feature_map", "named_kernel",
-           "pytorch_output_shape", "sample_input"]
+__all__ = ["ConvExplorer", "ConvGeometry", "colour_scale", "conv_explorer", "conv_geometry", "feature_map",
+           "named_kernel", "picture_cell", "pytorch_output_shape", "sample_input"]
 
 KERNELS = ("edge", "blur", "sharpen")
 _VALUES = ("cells", "image")
+# Pixels across each picture may take: the 2-D input and output sit side by side, the 1-D ones stacked.
+_WIDTH = {1: 560, 2: 270}
 
 
 # -- geometry -----------------------------------------------------------------------
@@ -104,11 +106,18 @@ class ConvGeometry:
 
     def formula(self) -> str:
         """The output-size formula with the current numbers substituted (plain text, for display)."""
+        return f"{self.rule()} {self.substituted()}"
+
+    def rule(self) -> str:
+        """The output-size rule in letters: ``H_out = ⌊(H + 2p − d·(k − 1) − 1) / s⌋ + 1``."""
         axis = "L" if self.dims == 1 else "H"
+        return f"{axis}_out = ⌊({axis} + 2p − d·(k − 1) − 1) / s⌋ + 1"
+
+    def substituted(self) -> str:
+        """The rule with the current numbers: ``= ⌊(7 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 = ... = 5``."""
         n, k, s, p, d = self.size, self.kernel_size, self.stride, self.padding, self.dilation
         room = n + 2 * p - d * (k - 1) - 1
-        text = (f"{axis}_out = ⌊({axis} + 2p − d·(k − 1) − 1) / s⌋ + 1 "
-                f"= ⌊({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{room} / {s}⌋ + 1 = {room // s + 1}")
+        text = f"= ⌊({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{room} / {s}⌋ + 1 = {room // s + 1}"
         if self.dims == 2:
             text += "   (W_out the same)"
         return text
@@ -135,9 +144,7 @@ def conv_geometry(dims: int = 2, size: int = 7, kernel_size: int = 3, stride: in
                   padding: int = 0, dilation: int = 1) -> ConvGeometry:
     """Check the settings and return their ``ConvGeometry``."""
     check_choice("dims", dims, (1, 2), spelled=True)
-    for name, value, least in [("size", size, 1), ("kernel_size", kernel_size, 1), ("stride", stride, 1),
-                               ("padding", padding, 0), ("dilation", dilation, 1)]:
-        check_int(name, value, least)
+    check_sizes(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     out_size = _axis_size(size, kernel_size, stride, padding, dilation)
     return ConvGeometry(dims, size, kernel_size, stride, padding, dilation, out_size)
 
@@ -199,6 +206,23 @@ def feature_map(geometry: ConvGeometry, kernel: str) -> torch.Tensor:
     return out[0, 0]
 
 
+def picture_cell(geometry: ConvGeometry) -> int:
+    """Pixels per cell of both the input and the output picture.
+
+    It depends only on the padded input's size (and ``dims``), never on the stride, kernel,
+    dilation or a caption: the output is drawn at the input's scale, so a shorter output
+    looks shorter.
+    """
+    return cell_size(geometry.padded_size, width=_WIDTH[geometry.dims])
+
+
+def colour_scale(low: float, high: float, width: int = 150) -> str:
+    """HTML of the feature map's colour scale: a black-to-white bar from ``low`` to ``high``."""
+    bar = (f'<span style="display:inline-block;width:{width}px;height:12px;vertical-align:middle;'
+           'border:1px solid #555;background:linear-gradient(to right,#000,#fff)"></span>')
+    return f'<small>{low:.3g} {bar} {high:.3g}</small>'
+
+
 def _unit_range(values: torch.Tensor) -> np.ndarray:
     levels = values.numpy().astype(float)
     low, high = levels.min(), levels.max()
@@ -225,13 +249,15 @@ class ConvExplorer(Explorer):
         self.stride = slider("stride", stride, 1, 4, css="stride")
         self.padding = slider("padding", padding, 0, 4, css="padding")
         self.dilation = slider("dilation", dilation, 1, 4, css="dilation")
-        self.values = widgets.ToggleButtons(options=[("cells", "cells"), ("image values", "image")],
-                                            value=values, description="show")
+        self.values = tag(widgets.ToggleButtons(options=[("cells", "cells"), ("image values", "image")],
+                                                value=values, style={"button_width": "115px"}), "values")
         self.kernel = widgets.Dropdown(options=KERNELS, value=kernel, description="kernel",
-                                       layout=widgets.Layout(width="200px"))
+                                       style={"description_width": "90px"},
+                                       layout=widgets.Layout(width="220px"))
 
         self.input_caption, self.output_caption = widgets.HTML(), widgets.HTML()
-        self.input_image, self.output_image = widgets.Image(format="png"), widgets.Image(format="png")
+        self.input_image, self.output_image = picture("input_picture"), picture("output_picture")
+        self.scale_text = widgets.HTML()
         self.size_text = tag(widgets.HTML(), "output_size")
         self.formula_text = widgets.HTML()
         self.code_text = widgets.HTML()
@@ -239,16 +265,16 @@ class ConvExplorer(Explorer):
 
         self._watch([self.size, self.kernel_size, self.stride, self.padding, self.dilation,
                      self.values, self.kernel], self.update)
-        steps = self._stepper(500, self.redraw)
-        panels = [widgets.VBox([self.input_caption, self.input_image]),
-                  widgets.VBox([self.output_caption, self.output_image])]
-        self._finish([
-            widgets.HBox([widgets.VBox([self.size, self.kernel_size, self.stride]),
-                          widgets.VBox([self.padding, self.dilation, self.values, self.kernel])]),
-            steps,
-            self.size_text, self.formula_text, self.code_text,
-            widgets.HBox(panels) if dims == 2 else widgets.VBox(panels),
-        ])
+        self._stepper(500, self.redraw)
+        self.step.layout.width = "300px"
+        controls = column([self.size, self.kernel_size, self.stride, self.padding, self.dilation,
+                           labelled("show", self.values), self.kernel, self.play, self.step],
+                          width="350px", min_width="350px")
+        panels = [column([self.input_caption, self.input_image]),
+                  column([self.output_caption, self.output_image, self.scale_text])]
+        pictures = row(panels, gap=20) if dims == 2 else column(panels)
+        self._finish([row([controls, column([self.size_text, pictures])], gap=16)],
+                     below=[self.formula_text, self.code_text])
         self.geometry: ConvGeometry
         self._feature: torch.Tensor | None = None
         self._feature_levels: np.ndarray | None = None
@@ -269,7 +295,7 @@ class ConvExplorer(Explorer):
         self.input_caption.value = f"{what}: {' × '.join([str(g.padded_size)] * g.dims)}"
 
         self.size_text.value = f"<b>{g.size_label()}</b>"
-        self.formula_text.value = f"<code>{g.formula()}</code>"
+        self.formula_text.value = f"<code>{g.rule()}</code><br><code>{g.substituted()}</code>"
         self.code_text.value = f"<code>{g.layer_code()}</code>"
         self._compare_shapes(g, (g.size,) * g.dims, *pytorch_output_shape(g))
         self._set_steps(g.steps, g.valid, self.redraw)
@@ -279,18 +305,24 @@ class ConvExplorer(Explorer):
         g = self.geometry
         step = min(self.step.value, max(g.steps - 1, 0))
         self.input_cells = blend(self._input_base, input_overlay(g, step))
-        cell = cell_size(max(g.padded_size, g.out_size))
+        cell = self.cell = picture_cell(g)
         top = 0 if g.dims == 1 else g.padding
         rows = 1 if g.dims == 1 else g.size
         outline = (top, g.padding, rows, g.size)
-        self.input_image.value = png(grid_pixels(self.input_cells, cell, border=outline))
+        show_png(self.input_image, png(grid_pixels(self.input_cells, cell, border=outline)))
         if not g.valid:
             self.output_cells = np.zeros((0, 0, 3))
             self.output_caption.value = "output: none (see the message below)"
-            self.output_image.value = png(blank(cell))
+            self.scale_text.value = ""
+            show_png(self.output_image, png(blank(cell)))
             return
         self.output_cells = output_colours(g, step, self._feature_levels)[..., :3]
-        self.output_image.value = png(grid_pixels(self.output_cells, cell))
+        show_png(self.output_image, png(grid_pixels(self.output_cells, cell)))
+        if self._feature is not None:
+            low, high = self._feature.min().item(), self._feature.max().item()
+            self.scale_text.value = colour_scale(low, high, width=min(150, g.out_size * cell))
+        else:
+            self.scale_text.value = ""
         position = g.output_position(step)
         caption = f"output: {' × '.join(map(str, g.out_shape))}, writing [{', '.join(map(str, position))}]"
         if self._feature is not None:

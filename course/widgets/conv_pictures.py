@@ -48,11 +48,13 @@ def input_overlay(geometry: ConvGeometry, step: int) -> np.ndarray:
 
 
 def input_colours(geometry: ConvGeometry, values: np.ndarray | None = None) -> np.ndarray:
-    """RGB of the padded input: padding shaded, input white (or grey levels of ``values`` in [0, 1])."""
+    """RGB of the padded input: padding shaded, input white; or, with ``values`` in [0, 1], grey levels
+    of the values and of the padding's zeros (black)."""
     g = geometry
     rows = 1 if g.dims == 1 else g.padded_size
     picture = np.empty((rows, g.padded_size, 3))
-    picture[:] = _PADDING
+    # With values the padding is what PyTorch adds, zeros, drawn in the values' own grey scale (black).
+    picture[:] = _PADDING if values is None else 0.0
     inner = (slice(None) if g.dims == 1 else slice(g.padding, g.padding + g.size),
              slice(g.padding, g.padding + g.size))
     if values is None:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._base import Explorer, figure_png, new_figure, single_thread
+from ._base import Explorer, column, figure_png, labelled, new_figure, picture, row, show_png, single_thread
 from ._checks import check_bool, check_int, check_number
 from ._controls import slider, tag
 from ._raster import cell_size, grid_pixels, png
@@ -139,26 +139,29 @@ class DropoutExplorer(Explorer):
         self.size = slider("input size", size, 1, _LARGEST_SIZE, css="size", label_width="70px",
                            width="320px")
         self.mode = tag(widgets.ToggleButtons(options=[("train()", True), ("eval()", False)], value=training,
-                                              description="mode"), "mode")
+                                              style={"button_width": "80px"}), "mode")
         self.resample = tag(widgets.Button(description="resample", icon="refresh",
                                            tooltip="draw a new random mask"), "resample")
         self.code_text = widgets.HTML()
         self.means_text = tag(widgets.HTML(), "means")
-        self.captions = [widgets.HTML() for _ in range(4)]
-        self.images = [widgets.Image(format="png") for _ in range(4)]
-        self.hist_caption = widgets.HTML()
-        self.hist_image = widgets.Image(format="png")
+        # Captions of two lines each, so the four grids sit at the same height.
+        self.captions = [widgets.HTML(layout=widgets.Layout(height="36px", width="185px")) for _ in range(4)]
+        self.images = [picture(name) for name in ("input_picture", "mask_picture", "output_picture",
+                                                  "average_picture")]
+        self.hist_caption = widgets.HTML(layout=widgets.Layout(max_width="760px"))
+        self.hist_image = picture("histogram")
         self.input_cells = self.mask_cells = self.output_cells = self.average_cells = np.zeros((0, 0, 3))
         self._build_histogram()
 
         self._watch([self.p, self.size, self.mode], self.update)
         self._on_click(self.resample, self.draw_again)
-        panels = [widgets.VBox([caption, image], layout=widgets.Layout(width="190px"))
+        panels = [column([caption, image], width="190px")
                   for caption, image in zip(self.captions, self.images, strict=True)]
-        self._finish([widgets.HBox([widgets.VBox([self.p, self.size]),
-                                    widgets.VBox([self.mode, self.resample])]),
-                      self.code_text, widgets.HBox(panels), self.means_text,
-                      self.hist_caption, self.hist_image])
+        self.resample.layout.margin = "0 0 0 94px"
+        self._finish([row([column([self.p, self.size]), column([labelled("mode", self.mode), self.resample])],
+                          gap=16),
+                      row(panels, gap=8)],
+                     below=[self.hist_caption, self.hist_image, self.means_text, self.code_text])
         self.update()
 
     def _next_seed(self) -> int:
@@ -175,7 +178,7 @@ class DropoutExplorer(Explorer):
         # Few ticks and no y axis: tick labels are most of a redraw's cost.
         ax.set_yticks([])
         ax.xaxis.set_major_locator(MaxNLocator(6))
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=10)
 
     # -- callbacks ----------------------------------------------------------------------
     def update(self) -> None:
@@ -215,17 +218,17 @@ class DropoutExplorer(Explorer):
         cell = cell_size(x.shape[1], width=180, smallest=4, largest=18)
         for image, cells in zip(self.images, (self.input_cells, self.mask_cells, self.output_cells,
                                               self.average_cells), strict=True):
-            image.value = png(grid_pixels(cells, cell))
+            show_png(image, png(grid_pixels(cells, cell)))
 
         kept = int(self.mask.sum())
         scale = "" if not training or p in (0, 1) else f", kept × {1 / (1 - p):.3g}"
         plural = "s" * (self.draws != 1)
-        captions = [f"input, mean {x.mean().item():.3f}",
-                    f"mask: {kept} kept (white), {self.mask.size - kept} dropped (red)",
-                    f"output{scale}, mean {self.output.mean().item():.3f}",
-                    f"average of {self.draws} output{plural}, mean {self.average.mean().item():.3f}"]
+        captions = [f"input<br>mean {x.mean().item():.3f}",
+                    f"mask: {kept} kept (white)<br>{self.mask.size - kept} dropped (red)",
+                    f"output{scale}<br>mean {self.output.mean().item():.3f}",
+                    f"average of {self.draws} output{plural}<br>mean {self.average.mean().item():.3f}"]
         for widget, text in zip(self.captions, captions, strict=True):
-            widget.value = f"<small>{text}</small>"
+            widget.value = f'<div style="line-height:1.3"><small>{text}</small></div>'
         self._draw_histogram()
 
         message, kind = dropout_summary(x, self.output, p, training, self.average.mean().item(),
@@ -246,7 +249,7 @@ class DropoutExplorer(Explorer):
         pad = max(0.05 * (high - low), 0.1 * x_mean)    # room around a single bar (eval, p = 0)
         self.hist_axes.set_xlim(low - pad, high + pad)
         self.hist_axes.set_ylim(0, counts.max() * 1.1)
-        self.hist_image.value = figure_png(self.figure)
+        show_png(self.hist_image, figure_png(self.figure))
         self.hist_caption.value = (f"<small>means of {len(self.means)} fresh samples (blue): their average "
                                    f"is {self.means.mean().item():.4f}; black line: the input's mean "
                                    f"{x_mean:.4f}; orange dashes: this sample's mean {out_mean:.4f}</small>")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ._base import Explorer
+from ._base import Explorer, column, labelled, picture, row, show_png
 from ._controls import slider, tag
 from ._raster import png
 from .pooling_geometry import (
@@ -27,7 +27,7 @@ from .pooling_geometry import (
     sample_values,
     window_sums,
 )
-from .pooling_pictures import input_picture, output_picture, unread_mask, value_text
+from .pooling_pictures import input_picture, numbers_fit, output_picture, unread_mask, value_text
 
 __all__ = ["PoolingExplorer", "pooling_explorer"]
 
@@ -59,9 +59,9 @@ class PoolingExplorer(Explorer):
                  padding: int = 0, ceil_mode: bool = False):
         geometry = pool_geometry(kind, size, kernel_size, stride, padding, ceil_mode)  # reject bad settings
         super().__init__()
-        self.kind = tag(widgets.ToggleButtons(options=[("max pooling", "max"), ("average pooling", "avg")],
-                                              value=kind, description="pooling",
-                                              style={"button_width": "120px"}), "kind")
+        self.kind = tag(widgets.ToggleButtons(options=[("max", "max"), ("average", "avg")],
+                                              value=kind, tooltips=["nn.MaxPool2d", "nn.AvgPool2d"],
+                                              style={"button_width": "100px"}), "kind")
         self.size = slider("input size", size, 1, LARGEST_SIZE, css="size")
         self.kernel_size = slider("kernel size", kernel_size, 1, 7, css="kernel_size")
         self.stride = slider("stride", geometry.stride, 1, 7, css="stride", disabled=stride is None)
@@ -72,8 +72,10 @@ class PoolingExplorer(Explorer):
         self.ceil_mode = tag(widgets.Checkbox(value=ceil_mode, description="ceil_mode", indent=False),
                              "ceil_mode")
 
-        self.input_caption, self.output_caption = widgets.HTML(), widgets.HTML()
-        self.input_image, self.output_image = widgets.Image(format="png"), widgets.Image(format="png")
+        # Captions of a fixed width, so their length never moves or resizes the pictures.
+        self.input_caption = widgets.HTML(layout=widgets.Layout(width="250px"))
+        self.output_caption = widgets.HTML(layout=widgets.Layout(width="220px"))
+        self.input_image, self.output_image = picture("input_picture"), picture("output_picture")
         self.size_text = tag(widgets.HTML(), "output_size")
         self.formula_text, self.code_text = widgets.HTML(), widgets.HTML()
         self.notes_text = widgets.HTML(layout=widgets.Layout(max_width="760px"))
@@ -87,18 +89,16 @@ class PoolingExplorer(Explorer):
         self._syncing = False
         self._watch([self.kind, self.size, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                      self.stride_is_kernel], self.update)
-        steps = self._stepper(600, self.redraw)
-        self._finish([
-            self.kind,
-            widgets.HBox([widgets.VBox([self.size, self.kernel_size, self.padding]),
-                          widgets.VBox([self.stride, self.stride_is_kernel, self.ceil_mode])]),
-            steps,
-            self.size_text, self.formula_text, self.code_text,
-            widgets.HBox([widgets.VBox([self.input_caption, self.input_image]),
-                          widgets.VBox([self.output_caption, self.output_image],
-                                       layout=widgets.Layout(margin="0 0 0 24px"))]),
-            widgets.HTML(_LEGEND), self.notes_text,
-        ])
+        self._stepper(600, self.redraw)
+        self.step.layout.width = "300px"
+        self.stride_is_kernel.layout.margin = self.ceil_mode.layout.margin = "0 0 0 94px"
+        controls = column([labelled("pooling", self.kind), self.size, self.kernel_size, self.stride,
+                           self.stride_is_kernel, self.padding, self.ceil_mode, self.play, self.step],
+                          width="320px", min_width="320px")
+        pictures = row([column([self.input_caption, self.input_image]),
+                        column([self.output_caption, self.output_image])], gap=20, flex_flow="row wrap")
+        self._finish([row([controls, column([self.size_text, pictures])], gap=16)],
+                     below=[widgets.HTML(_LEGEND), self.formula_text, self.code_text, self.notes_text])
         self.geometry = geometry
         self._values = np.zeros((0, 0))
         self._sums = np.zeros((0, 0))
@@ -125,14 +125,20 @@ class PoolingExplorer(Explorer):
         self.dropped = g.dropped_windows()
 
         self.size_text.value = f"<b>{g.size_label()}</b>"
-        self.formula_text.value = f"<code>{g.formula()}</code>"
+        # One short line each: the rule, its numbers, and what happens to a window that starts in the padding.
+        rule, _, numbers = g.formula().partition(" + 1 = ")
+        lines = [f"{rule} + 1", *(f"= {numbers}").split("; ")]
+        self.formula_text.value = "<br>".join(f"<code>{line}</code>" for line in lines)
         self.code_text.value = f"<code>{g.layer_code()}</code>"
         self.notes_text.value = notes_text(g)
         what = "padded input" if g.padding else "input (no padding)"
         caption = f"{what}: {g.padded_size} × {g.padded_size}"
         if g.extent > g.padded_size:
             caption += f", drawn {g.extent - g.padded_size} wider where a window sticks out"
-        self.input_caption.value = caption
+        if not numbers_fit(g):
+            caption += ('<div style="line-height:1.3"><small>(cells too small to write the values in: '
+                        "the caption of the output gives each window's)</small></div>")
+        self.input_caption.value = f'<div style="line-height:1.3">{caption}</div>'
         self._check_against_pytorch(g)
         self._set_steps(g.steps, g.valid, self.redraw)
 
@@ -153,9 +159,9 @@ class PoolingExplorer(Explorer):
         position = g.output_position(step) if g.steps else None
         self.window = None if position is None else (g.start(position[0]), g.start(position[1]))
         self.input_cells, self.input_pixels = input_picture(g, self._values, step)
-        self.input_image.value = png(self.input_pixels)
+        show_png(self.input_image, png(self.input_pixels))
         self.output_cells, pixels = output_picture(g, step, self.output_values)
-        self.output_image.value = png(pixels)
+        show_png(self.output_image, png(pixels))
         if g.candidates == 0:
             self.output_caption.value = "output: none (see the message below)"
         else:
@@ -178,7 +184,7 @@ class PoolingExplorer(Explorer):
             value = f"mean = {value_text(float(self._sums[position]))} / {cells} = {value_text(result)}"
             if cells < g.kernel_size ** 2:
                 value += f" ({g.kernel_size ** 2 - cells} window cells past the padded input not counted)"
-        return f"{shape}<br>window {where}: {value}"
+        return f'<div style="line-height:1.3">{shape}<br>window {where}: {value}</div>'
 
 
 def pooling_explorer(kind: str = "max", size: int = 7, kernel_size: int = 2, stride: int | None = None,

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._base import single_thread
-from ._checks import check_at_most, check_bool, check_choice, check_int
+from ._checks import check_at_most, check_bool, check_choice, check_sizes
 
 __all__ = ["KINDS", "LARGEST_SIZE", "PoolGeometry", "notes_text", "pool_geometry", "pytorch_pool",
            "pytorch_values", "sample_values", "window_sums"]
@@ -216,9 +216,7 @@ def pool_geometry(kind: str = "max", size: int = 7, kernel_size: int = 2, stride
     check_choice("kind", kind, KINDS)
     if stride is None:
         stride = kernel_size
-    for name, value, least in [("size", size, 1), ("kernel_size", kernel_size, 1), ("stride", stride, 1),
-                               ("padding", padding, 0)]:
-        check_int(name, value, least)
+    check_sizes(size=size, kernel_size=kernel_size, stride=stride, padding=padding)
     check_at_most("size", size, LARGEST_SIZE)
     check_bool("ceil_mode", ceil_mode)
     floor, ceil = (_axis_size(kind, size, kernel_size, stride, padding, mode) for mode in (False, True))

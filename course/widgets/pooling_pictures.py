@@ -14,11 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ._raster import blank, blend, cell_size, grid_pixels, hatch, outline
-from ._text import ink, text_layer, write
+from ._text import glyph, ink, text_layer, write
 from .pooling_geometry import PoolGeometry
 
-__all__ = ["input_colours", "input_picture", "outside_mask", "output_colours", "output_picture",
-           "unread_mask", "value_text", "window_overlay"]
+__all__ = ["input_colours", "input_picture", "numbers_fit", "outside_mask", "output_colours",
+           "output_picture", "picture_cell", "unread_mask", "value_text", "window_overlay"]
 
 # Colours of the picture, RGB(A) in [0, 1].
 _PADDING = (0.80, 0.82, 0.90)
@@ -44,7 +44,7 @@ def value_text(value: float) -> str:
 # -- cell colours -------------------------------------------------------------------
 def _grey(values: np.ndarray) -> np.ndarray:
     """Grey levels for values 0..9: light enough for black digits, never the white of a pending output."""
-    level = 0.95 - 0.065 * np.clip(np.asarray(values, dtype=float), 0, 9)
+    level = 0.98 - 0.04 * np.clip(np.asarray(values, dtype=float), 0, 9)    # 9 is still light grey
     return np.repeat(level[..., None], 3, axis=-1)
 
 
@@ -111,6 +111,20 @@ def output_colours(geometry: PoolGeometry, step: int, values: np.ndarray | None 
 
 
 # -- pixels -------------------------------------------------------------------------
+def picture_cell(geometry: PoolGeometry) -> int:
+    """Pixels per cell of both the input and the output picture.
+
+    It depends on the padded size and the kernel size only, never on the stride, ``ceil_mode``
+    or a caption, so the output is drawn at the input's scale before and after such a change.
+    """
+    return cell_size(geometry.padded_size + geometry.kernel_size - 1, width=360)
+
+
+def numbers_fit(geometry: PoolGeometry) -> bool:
+    """Whether the cells are large enough to write a value in them in a readable font."""
+    return glyph("0", picture_cell(geometry)) is not None
+
+
 class _Layers(NamedTuple):
     """What a picture keeps while the step moves: colours, hatching and inked numbers."""
 
@@ -129,7 +143,7 @@ def _frozen(*arrays: np.ndarray) -> None:
 def _input_layers(geometry: PoolGeometry, raw: bytes) -> _Layers:
     g = geometry
     values = np.frombuffer(raw).reshape(g.size, g.size)
-    cell = cell_size(g.extent)
+    cell = picture_cell(g)
     unread = np.zeros((g.extent, g.extent), dtype=bool)
     unread[g.padding:g.padding + g.size, g.padding:g.padding + g.size] = unread_mask(g)
     pad_text = "−∞" if g.kind == "max" else "0"
@@ -148,7 +162,7 @@ def _input_layers(geometry: PoolGeometry, raw: bytes) -> _Layers:
 def _output_layers(geometry: PoolGeometry, raw: bytes) -> _Layers:
     g = geometry
     values = np.frombuffer(raw).reshape(g.kept, g.kept)
-    cell = cell_size(g.extent)                 # the input's cell size: the two grids line up
+    cell = picture_cell(g)                     # the input's cell size: the two grids line up
     dropped = np.ones((g.candidates, g.candidates), dtype=bool)
     dropped[:g.kept, :g.kept] = False
     texts = {(r, c): value_text(values[r, c]) for r in range(g.kept) for c in range(g.kept)}
@@ -197,7 +211,7 @@ def output_picture(geometry: PoolGeometry, step: int, values: np.ndarray) -> tup
     """
     g = geometry
     if g.candidates == 0:
-        return np.zeros((0, 0, 3)), blank(cell_size(g.extent))
+        return np.zeros((0, 0, 3)), blank(picture_cell(g))
     layers = _output_layers(g, np.ascontiguousarray(values, dtype=float).tobytes())
     cells = output_colours(g, step, values)
     pixels = grid_pixels(cells, layers.cell)

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
-from ._base import Explorer, figure_png, new_figure
+from ._base import Explorer, column, figure_png, new_figure, picture, row, show_png
 from ._checks import check_numbers, check_positive
 from ._controls import slider, tag
 
@@ -27,6 +27,17 @@ LOGIT_RANGE = (-20.0, 120.0)          # wide enough to cross float32's exp overf
 TEMPERATURE_RANGE = (0.05, 20.0)
 MAX_LOGITS = 8
 FLOAT32_MAX = torch.finfo(torch.float32).max
+
+
+def _exp_limit() -> float:
+    """The largest float32 x whose ``torch.exp(x)`` is finite in float32 (88.72283)."""
+    x = torch.tensor(89.0)
+    while torch.isinf(torch.exp(x)):
+        x = torch.nextafter(x, torch.tensor(0.0))
+    return x.item()
+
+
+EXP_LIMIT = _exp_limit()
 
 _BAR, _NAIVE, _BROKEN = "tab:blue", "tab:orange", "#f4c7c3"
 
@@ -91,8 +102,13 @@ def softmax_result(logits, temperature: float = 1.0) -> SoftmaxResult:
                          exp / total, shifted_exp / shifted_exp.sum())
 
 
-def naive_problem(result: SoftmaxResult) -> tuple[str, str]:
-    """``(message, kind)`` saying what the naive formula did with these logits, and why."""
+def naive_problem(result: SoftmaxResult, largest_logit: float = LOGIT_RANGE[1]) -> tuple[str, str]:
+    """``(message, kind)`` saying what the naive formula did with these logits, and why.
+
+    When it works, the message says how to break it: exp(z/T) overflows once some z/T passes
+    ``EXP_LIMIT``, that is z > 88.72·T, which the sliders (up to ``largest_logit``) reach only
+    for T < largest_logit / 88.72.
+    """
     r = result
     t = r.temperature
     name = "z" if t == 1 else "z/T"
@@ -116,8 +132,18 @@ def naive_problem(result: SoftmaxResult) -> tuple[str, str]:
         return (f"The naive formula is off by up to {r.naive_error:.2g}: exp({name}) of the smallest "
                 f"logits underflows to 0 or to an imprecise tiny number, while exp(z − max) keeps the "
                 f"differences. {shift}", "warn")
-    return (f"The naive formula agrees with torch.softmax here (largest difference {r.naive_error:.2g}): "
-            f"every exp({name}) fits in float32. Push a logit past 88.7 to see it break.", "ok")
+    limit = EXP_LIMIT * t
+    if t == 1:
+        hint = f"Push a logit past {EXP_LIMIT:.2f} to see it break: float32's exp is inf there."
+    elif limit < largest_logit:
+        hint = (f"Push a logit past {limit:.4g} to see it break: then z/T = z/{t:.3g} passes "
+                f"{EXP_LIMIT:.2f}, where float32's exp is inf.")
+    else:
+        hint = (f"With T = {t:.3g} it cannot overflow here: float32's exp(z/T) is inf only for z/T > "
+                f"{EXP_LIMIT:.2f}, that is z > {limit:.4g}, beyond the sliders' {largest_logit:g}. "
+                f"Lower T below {largest_logit / EXP_LIMIT:.3g} to see it break.")
+    return (f"The naive formula agrees with torch.softmax here: every exp({name}) fits in float32. {hint}",
+            "ok")
 
 
 def _number(value: float) -> str:
@@ -162,34 +188,37 @@ class SoftmaxExplorer(Explorer):
         super().__init__()
         # Every logit slider spans every starting logit, so any one can be dragged past the others.
         low, high = min(LOGIT_RANGE[0], *logits), max(LOGIT_RANGE[1], *logits)
+        self.largest_logit = high
         self.logits = [slider(f"z[{i}]", z, low, high, kind="float", step=0.1, readout_format=".1f",
                               css="logit", label_width=None, width="330px") for i, z in enumerate(logits)]
         self.temperature = slider("T", temperature, *TEMPERATURE_RANGE, kind="log", step=0.01,
                                   readout_format=".3g", css="temperature", label_width=None, width="330px")
-        self.caption, self.naive_caption = widgets.HTML(), widgets.HTML()
-        self.image, self.naive_image = widgets.Image(format="png"), widgets.Image(format="png")
+        self.caption = widgets.HTML(layout=widgets.Layout(width="470px"))
+        self.naive_caption = widgets.HTML(layout=widgets.Layout(width="470px"))
+        self.image, self.naive_image = picture("softmax_picture"), picture("naive_picture")
         self.summary = tag(widgets.HTML(), "softmax_summary")
         self.table = widgets.HTML()
         self._build_figure(len(logits))
 
         self._watch([*self.logits, self.temperature], self.update)
-        self._finish([widgets.HBox([widgets.VBox(self.logits), widgets.VBox([self.temperature])]),
-                      self.summary, self.caption, self.image, self.naive_caption, self.naive_image,
-                      self.table])
+        controls = column([*self.logits, self.temperature], width="340px", min_width="340px")
+        pictures = column([self.caption, self.image, self.naive_caption, self.naive_image])
+        self._finish([row([controls, pictures], gap=16)], below=[self.summary, self.table])
         self.update()
 
     def _build_figure(self, classes: int) -> None:
         # Two small figures without ticks or titles (their text is most of a redraw's cost):
         # the captions are HTML, the class numbers are in the table below.
-        self.figure, self.naive_figure = new_figure((6.4, 1.75)), new_figure((6.4, 1.75))
+        # 6.4 × 1.5 inches at 72 dpi: 461 × 108 pixels, shown at exactly that size.
+        self.figure, self.naive_figure = new_figure((6.4, 1.5)), new_figure((6.4, 1.5))
         top = self.figure.add_axes((0.01, 0.04, 0.98, 0.92))
         bottom = self.naive_figure.add_axes((0.01, 0.04, 0.98, 0.92))
         positions = np.arange(classes)
         self.bars = top.bar(positions, np.zeros(classes), color=_BAR, width=0.6)
         (self.shifted_marks,) = top.plot(positions, np.zeros(classes), "_", color="black", ms=24, mew=2)
         self.naive_bars = bottom.bar(positions, np.zeros(classes), color=_NAIVE, width=0.6)
-        self.bar_labels = [top.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in positions]
-        self.naive_labels = [bottom.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in positions]
+        self.bar_labels = [top.text(i, 0, "", ha="center", va="bottom", fontsize=11) for i in positions]
+        self.naive_labels = [bottom.text(i, 0, "", ha="center", va="bottom", fontsize=11) for i in positions]
         for ax in (top, bottom):
             ax.axhline(1.0, color="grey", lw=0.8, ls=":")     # where a probability of 1 reaches
             ax.set_xlim(-0.6, classes - 0.4)
@@ -217,22 +246,22 @@ class SoftmaxExplorer(Explorer):
             label.set_color("#b00020" if broken else "black")
             label.set_fontweight("bold" if broken else "normal")
         z = "z" if r.temperature == 1 else "z / T"
-        self.caption.value = (f"<b>torch.softmax({z})</b> in float32 (bars; the dotted line is 1), and the "
-                              f"max-subtracted exp({z} − max) / Σ exp({z} − max) (dots): sum "
+        self.caption.value = (f"<b>torch.softmax({z})</b> in float32 (blue bars; the dotted line is 1), and "
+                              f"the max-subtracted exp({z} − max) / Σ exp({z} − max) (black marks): sum "
                               f"{r.softmax.sum().item():.4f}")
         naive_sum = r.naive.sum().item()
         self.naive_caption.value = (f"<b>naive exp({z}) / Σ exp({z})</b> in float32: sum {_number(naive_sum)}"
                                     " (a hatched red bar is nan)")
-        self.image.value = figure_png(self.figure)
-        self.naive_image.value = figure_png(self.naive_figure)
+        show_png(self.image, figure_png(self.figure))
+        show_png(self.naive_image, figure_png(self.naive_figure))
 
-        message, kind = naive_problem(r)
+        message, kind = naive_problem(r, self.largest_logit)
         self._say(message, kind)
         largest = int(r.softmax.argmax())
         self.summary.value = (f"<b>softmax(z / T) with T = {r.temperature:.3g}: class {largest} gets "
-                              f"{r.softmax[largest].item():.3f}</b>; the max-subtracted formula "
-                              f"(black marks) agrees with torch.softmax to within float32 rounding "
-                              f"(largest difference {r.shifted_error:.2g})")
+                              f"{r.softmax[largest].item():.3f}</b>; largest difference from "
+                              f"torch.softmax: max-subtracted formula (black marks) {r.shifted_error:.2g}, "
+                              f"naive formula (orange bars) {_number(r.naive_error)}")
         self.table.value = _table(r)
 
 

@@ -6,8 +6,10 @@ EMBED = {"c02_embed_values", "c02_embed_conv"}
 SIZE = {"c02_size_basic", "c02_size_floor", "c02_size_dilation", "c02_size_errors"}
 SHAPE = {"c02_shape_basic", "c02_shape_tuples", "c02_shape_errors"}
 NAIVE = {"c02_naive_basic", "c02_naive_channels", "c02_naive_hyper", "c02_naive_no_builtin"}
+DOWN = {"c02_down_structure", "c02_down_factor2", "c02_down_factor4", "c02_down_factor8",
+        "c02_down_errors"}
 EXERCISES = {"embeddings_to_conv1d_input": EMBED, "conv_output_size": SIZE,
-             "conv_output_shape": SHAPE, "conv1d_naive": NAIVE}
+             "conv_output_shape": SHAPE, "conv1d_naive": NAIVE, "design_downsampler": DOWN}
 # The reference conv_output_shape calls conv_output_size, so a wrong size may fail shape cells too.
 MAY_ALSO_FAIL = {"conv_output_size": SHAPE}
 
@@ -64,6 +66,124 @@ CORRECT = {
     "embeddings with permute": """
         def embeddings_to_conv1d_input(x):
             return x.permute(0, 2, 1)
+    """,
+    # design_downsampler: any layers that give the shapes are correct
+    "downsampler as kernel-2 stride-2 convolutions with ReLUs": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if type(factor) is not int or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            steps = {2: 1, 4: 2, 8: 3}[factor]
+            layers = [nn.Conv2d(in_channels, out_channels, 2, stride=2)]
+            for _ in range(steps - 1):
+                layers += [nn.ReLU(), nn.Conv2d(out_channels, out_channels, 2, stride=2)]
+            return nn.Sequential(*layers)
+    """,
+    "downsampler as one convolution with kernel and stride equal to the factor": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in {2, 4, 8}:
+                raise ValueError(f"bad factor {factor!r}")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, factor, stride=factor),
+                                 nn.ReLU())
+    """,
+    "downsampler with kernel 4, stride 2, padding 1 and math.log2": """
+        import math
+        def design_downsampler(in_channels, out_channels, factor):
+            if not (type(factor) is int and factor in (2, 4, 8)):
+                raise ValueError("factor must be 2, 4 or 8")
+            model = nn.Sequential()
+            channels = in_channels
+            for i in range(int(math.log2(factor))):
+                model.append(nn.Conv2d(channels, out_channels, kernel_size=4, stride=2, padding=1))
+                model.append(nn.ReLU())
+                channels = out_channels
+            return model
+    """,
+    "downsampler with dilated kernels, channels changed at the end": """
+        def design_downsampler(in_channels, out_channels, factor):
+            allowed = [2, 4, 8]
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in allowed:
+                raise ValueError("factor must be 2, 4 or 8")
+            layers = []
+            for _ in range(allowed.index(factor) + 1):
+                layers.append(nn.Conv2d(in_channels, in_channels, 3, stride=2, padding=2,
+                                        dilation=2))
+            if len(layers) == 3:
+                layers[-1] = nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=2, dilation=2)
+            else:
+                layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=1))
+            return nn.Sequential(*layers)
+    """,
+    "downsampler as a pointwise then a depthwise strided convolution, from an OrderedDict": """
+        from collections import OrderedDict
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int):
+                raise ValueError("factor must be an int")
+            if factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            return nn.Sequential(OrderedDict([
+                ("mix", nn.Conv2d(in_channels, out_channels, kernel_size=1)),
+                ("act", nn.ReLU()),
+                ("shrink", nn.Conv2d(out_channels, out_channels, kernel_size=factor + 1,
+                                     stride=factor, padding=factor // 2, groups=out_channels)),
+            ]))
+    """,
+    "downsampler for 8 as stride 4 then stride 2": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            if factor == 8:
+                return nn.Sequential(nn.Conv2d(in_channels, out_channels, 5, stride=4, padding=2),
+                                     nn.ReLU(), nn.ReLU(),
+                                     nn.Conv2d(out_channels, out_channels, 3, stride=2, padding=1))
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, stride=factor, padding=1))
+    """,
+    "downsampler with NumPy ints, a while loop, reflect padding and no bias": """
+        import numpy as np
+        def design_downsampler(in_channels, out_channels, factor):
+            if type(factor) is not int or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            while factor > 1:
+                layers.append(nn.Conv2d(channels, out_channels, kernel_size=(np.int64(3), np.int64(3)),
+                                        stride=np.int64(2), padding=(1, 1), bias=False,
+                                        padding_mode="reflect"))
+                channels, factor = out_channels, factor // 2
+            return nn.Sequential(*layers)
+    """,
+    "downsampler as one convolution with kernel 2 * factor, stride factor, padding factor / 2": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if factor.__class__ is not int or factor not in [2, 4, 8]:
+                raise ValueError(f"factor {factor!r} is not 2, 4 or 8")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 2 * factor, stride=factor,
+                                           padding=factor // 2))
+    """,
+    "downsampler with a ReLU first, a 'same' 3x3 convolution, then kernel and stride factor": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            model = nn.Sequential()
+            model.add_module("act", nn.ReLU(inplace=True))
+            model.add_module("features", nn.Conv2d(in_channels, out_channels, 3, padding="same"))
+            model.add_module("act2", nn.ReLU())
+            model.add_module("shrink", nn.Conv2d(out_channels, out_channels, factor, stride=factor))
+            return model
+    """,
+    "downsampler as a 7x7 stride-2 stem, then 1x1 stride-2 convolutions": """
+        def design_downsampler(in_channels, out_channels, factor):
+            halvings = {2: 1, 4: 2, 8: 3}
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in halvings:
+                raise ValueError("factor must be 2, 4 or 8")
+            layers = [nn.Conv2d(in_channels, out_channels, 7, stride=2, padding=3)]
+            for _ in range(halvings[factor] - 1):
+                layers += [nn.ReLU(), nn.Conv2d(out_channels, out_channels, 1, stride=2)]
+            return nn.Sequential(*layers)
+    """,
+    "downsampler as one dilated kernel-2 convolution with stride factor and padding 1": """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 2, stride=factor, padding=1,
+                                           dilation=2))
     """,
 }
 
@@ -214,6 +334,169 @@ WRONG = {
         def embeddings_to_conv1d_input(x):
             return x.transpose(0, 2)
     """),
+
+    # design_downsampler
+    "downsampler with kernel 3 and stride 2 but no padding": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers += [nn.Conv2d(channels, out_channels, kernel_size=3, stride=2), nn.ReLU()]
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler keeps in_channels": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            return nn.Sequential(nn.Conv2d(in_channels, in_channels, factor, stride=factor))
+    """),
+    "downsampler with kernel 4 and stride 2 but no padding": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers.append(nn.Conv2d(channels, out_channels, kernel_size=4, stride=2))
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler shrinks with MaxPool2d": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(),
+                                 nn.MaxPool2d(factor))
+    """),
+    "downsampler with two convolutions per halving": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers += [nn.Conv2d(channels, out_channels, 3, padding=1), nn.ReLU(),
+                           nn.Conv2d(out_channels, out_channels, 3, stride=2, padding=1), nn.ReLU()]
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler with factor // 2 halvings": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            for _ in range(factor // 2):
+                layers.append(nn.Conv2d(channels, out_channels, 2, stride=2))
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler gives every convolution in_channels inputs": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            steps = {2: 1, 4: 2, 8: 3}[factor]
+            return nn.Sequential(*[nn.Conv2d(in_channels, out_channels, 2, stride=2)
+                                   for _ in range(steps)])
+    """),
+    "downsampler returns a list": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            return [nn.Conv2d(in_channels, out_channels, factor, stride=factor)]
+    """),
+    "downsampler returns an nn.ModuleList": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            return nn.ModuleList([nn.Conv2d(in_channels, out_channels, factor, stride=factor)])
+    """),
+    "downsampler accepts factor 3": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, factor, stride=factor))
+    """),
+    "downsampler checks only that factor is even": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if factor % 2:
+                raise ValueError("factor must be even")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, factor, stride=factor))
+    """),
+    "downsampler asserts instead of raising ValueError": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            assert factor in (2, 4, 8), "factor must be 2, 4 or 8"
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, factor, stride=factor))
+    """),
+    "downsampler accepts the float 2.0": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if factor not in (2, 4, 8):
+                raise ValueError("factor must be 2, 4 or 8")
+            layers, channels = [], in_channels
+            for _ in range(int(factor).bit_length() - 1):
+                layers.append(nn.Conv2d(channels, out_channels, 3, stride=2, padding=1))
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler with an unpadded 3x3 layer first, made up for by more padding later": (
+        "design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3), nn.ReLU(),
+                                 nn.Conv2d(out_channels, out_channels, factor + 1, stride=factor,
+                                           padding=factor // 2 + 1))
+    """),
+    "downsampler nests an nn.Sequential per halving": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            blocks, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                blocks.append(nn.Sequential(nn.Conv2d(channels, out_channels, 3, stride=2, padding=1),
+                                            nn.ReLU()))
+                channels = out_channels
+            return nn.Sequential(*blocks)
+    """),
+    "downsampler with padding='same' and stride 2": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers.append(nn.Conv2d(channels, out_channels, 3, stride=2, padding="same"))
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler keeps padding 1 with a 5x5 kernel": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers += [nn.Conv2d(channels, out_channels, 5, stride=2, padding=1), nn.ReLU()]
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler with kernel 2, stride 2 and padding 1": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            layers, channels = [], in_channels
+            for _ in range({2: 1, 4: 2, 8: 3}[factor]):
+                layers.append(nn.Conv2d(channels, out_channels, 2, stride=2, padding=1))
+                channels = out_channels
+            return nn.Sequential(*layers)
+    """),
+    "downsampler strides along the height only": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, (factor, 1), stride=(factor, 1)))
+    """),
+    "downsampler as one kernel-3 convolution with stride factor and no padding": ("design_downsampler", """
+        def design_downsampler(in_channels, out_channels, factor):
+            if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (2, 4, 8):
+                raise ValueError("bad factor")
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, stride=factor))
+    """),
 }
 
 # Wrong answers reuse the reference where only one mistake is being played.
@@ -262,6 +545,35 @@ WRONG_FAILS = {
     "embeddings reshaped instead of transposed": {"c02_embed_conv", "c02_embed_values"},
     "embeddings viewed instead of transposed": {"c02_embed_conv", "c02_embed_values"},
     "embeddings transposed on the wrong axes": {"c02_embed_conv", "c02_embed_values"},
+    "downsampler with kernel 3 and stride 2 but no padding":
+        {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler keeps in_channels": {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler with kernel 4 and stride 2 but no padding":
+        {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler shrinks with MaxPool2d": {"c02_down_structure"},
+    "downsampler with two convolutions per halving": {"c02_down_structure"},
+    "downsampler with factor // 2 halvings": {"c02_down_structure", "c02_down_factor8"},
+    "downsampler gives every convolution in_channels inputs": {"c02_down_factor4", "c02_down_factor8"},
+    "downsampler returns a list":
+        {"c02_down_structure", "c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler returns an nn.ModuleList":
+        {"c02_down_structure", "c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler accepts factor 3": {"c02_down_errors"},
+    "downsampler checks only that factor is even": {"c02_down_errors"},
+    "downsampler asserts instead of raising ValueError": {"c02_down_errors"},
+    "downsampler accepts the float 2.0": {"c02_down_errors"},
+    "downsampler with an unpadded 3x3 layer first, made up for by more padding later":
+        {"c02_down_factor2"},
+    "downsampler nests an nn.Sequential per halving": {"c02_down_structure"},
+    "downsampler with padding='same' and stride 2":
+        {"c02_down_structure", "c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler keeps padding 1 with a 5x5 kernel":
+        {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler with kernel 2, stride 2 and padding 1":
+        {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler strides along the height only":
+        {"c02_down_factor2", "c02_down_factor4", "c02_down_factor8"},
+    "downsampler as one kernel-3 convolution with stride factor and no padding": {"c02_down_factor2"},
 }
 
 # An unsolved exercise also fails these cells of the exercises that call it.

@@ -6,11 +6,13 @@ from nbhelpers import failing, grade_with
 ASSIGNMENT = "03_stride_padding_dilation"
 EKS = {"s03_eks_plain", "s03_eks_dilated"}
 SAME = {"s03_same_odd", "s03_same_dilated", "s03_same_errors"}
+PAD_VALUES = {"s03_pad_stride1", "s03_pad_strided", "s03_pad_unreachable"}   # all but the invalid arguments
+PAD = PAD_VALUES | {"s03_pad_invalid"}
 NAIVE = {"s03_naive_basic", "s03_naive_stride_padding", "s03_naive_dilation",
          "s03_naive_no_builtin"}
 RF = {"s03_rf_single", "s03_rf_strides", "s03_rf_dilation", "s03_rf_pytorch"}
-EXERCISES = {"effective_kernel_size": EKS, "same_padding": SAME, "conv2d_naive": NAIVE,
-             "receptive_field": RF}
+EXERCISES = {"effective_kernel_size": EKS, "same_padding": SAME, "padding_for_output": PAD,
+             "conv2d_naive": NAIVE, "receptive_field": RF}
 
 
 CORRECT = {
@@ -36,6 +38,139 @@ CORRECT = {
             if span % 2 == 0:
                 raise ValueError(f"an effective kernel of {span} cells has no centre")
             return (span - 1) // 2
+    """,
+    "padding for an output length by a search over the padded length": """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if type(value) is not int or value <= 0:
+                    raise ValueError(f"not a positive int: {value!r}")
+            span = dilation * (kernel_size - 1) + 1
+            p = 0
+            while True:
+                room = size + 2 * p - span
+                if room >= 0:
+                    length = room // stride + 1
+                    if length == out_size:
+                        return p
+                    if length > out_size:
+                        raise ValueError("the output is too long already")
+                p += 1
+    """,
+    "padding for an output length by asking nn.Conv1d": """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            names = ("size", "kernel_size", "out_size", "stride", "dilation")
+            for name, value in zip(names, (size, kernel_size, out_size, stride, dilation)):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError(f"{name} must be a positive int")
+            x = torch.zeros(1, 1, size)
+            padding = 0
+            while True:
+                layer = nn.Conv1d(1, 1, kernel_size, stride=stride, padding=padding, dilation=dilation)
+                try:
+                    length = layer(x).shape[-1]
+                except RuntimeError:                     # the window does not fit yet
+                    length = 0
+                if length == out_size:
+                    return padding
+                if length > out_size:
+                    raise ValueError(f"no padding gives {out_size} outputs")
+                padding += 1
+    """,
+    "padding for an output length with a closed form and separate checks": """
+        import math
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            needed = (out_size - 1) * stride + span - size   # the least total padding
+            p = max(0, math.ceil(needed / 2))
+            if (size + 2 * p - span) // stride + 1 != out_size:
+                raise ValueError("this output length cannot be reached")
+            return p
+    """,
+    "padding for an output length from the stride-1 parity and the smallest length": """
+        import numpy as np
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            args = [size, kernel_size, out_size, stride, dilation]
+            if any(isinstance(a, bool) or not isinstance(a, int) for a in args) or min(args) < 1:
+                raise ValueError(f"invalid arguments {args}")
+            span = dilation * (kernel_size - 1) + 1
+            smallest = (size - span) // stride + 1 if size >= span else 1
+            if out_size < smallest:
+                raise ValueError("padding cannot shorten the output")
+            if stride == 1:
+                total = out_size - 1 + span - size
+                if total % 2:
+                    raise ValueError("at stride 1 the padding changes the length by 2 at a time")
+                return np.int64(max(total // 2, 0))
+            lo, hi = 0, out_size * stride + span
+            while lo < hi:                           # the first padding with at least out_size outputs
+                mid = (lo + hi) // 2
+                if size + 2 * mid >= span and (size + 2 * mid - span) // stride + 1 >= out_size:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
+    """,
+    "padding for an output length by a bounded for-else search": """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            for p in range((out_size * stride + span) // 2 + 1):
+                if size + 2 * p >= span and (size + 2 * p - span) // stride + 1 == out_size:
+                    return p
+            else:
+                raise ValueError("no padding gives this output length")
+    """,
+    "padding for an output length from NumPy over all candidate paddings": """
+        import numpy as np
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            p = np.arange(out_size * stride + span + 1)
+            padded = size + 2 * p
+            lengths = np.where(padded >= span, (padded - span) // stride + 1, 0)
+            hits = np.flatnonzero(lengths == out_size)
+            if hits.size == 0:
+                raise ValueError("no padding gives this output length")
+            return int(hits[0])
+    """,
+    "padding for an output length with math.ceil and a range test on the padded length": """
+        import math
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            low = (out_size - 1) * stride + span      # padded lengths low .. low + stride - 1 work
+            p = max(0, math.ceil((low - size) / 2))
+            if not low <= size + 2 * p < low + stride:
+                raise ValueError("no padding gives this output length")
+            return p
+    """,
+    "padding for an output length by asking F.conv1d on meta tensors": """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            p = 0
+            while True:
+                try:
+                    n = F.conv1d(torch.empty(1, 1, size, device="meta"),
+                                 torch.empty(1, 1, kernel_size, device="meta"),
+                                 stride=stride, padding=p, dilation=dilation).shape[-1]
+                except RuntimeError:                  # the kernel does not fit yet
+                    n = 0
+                if n == out_size:
+                    return p
+                if n > out_size:
+                    raise ValueError("no padding gives this output length")
+                p += 1
     """,
     "naive conv with F.unfold and a matrix product": """
         def conv2d_naive(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -159,6 +294,34 @@ def extra_naive_template_without_changes_is_correct():
     assert not failing(grade_with(ASSIGNMENT, source=naive_with()))
 
 
+# A correct padding_for_output with one place to plant each mistake.
+PAD_TEMPLATE = """
+    def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+        for value in (size, kernel_size, out_size, stride, dilation):
+            if {invalid}:
+                raise {error}("every argument must be a positive int")
+        span = {span}
+        shortest = {shortest}
+        longest = shortest + stride - 1
+        p = {p}
+        if {unreachable}:
+            raise ValueError("no padding gives this length")
+        return {result}
+"""
+PAD_PARTS = {"invalid": "isinstance(value, bool) or not isinstance(value, int) or value < 1",
+             "error": "ValueError", "span": "dilation * (kernel_size - 1) + 1",
+             "shortest": "(out_size - 1) * stride + span", "p": "max(0, -(-(shortest - size) // 2))",
+             "unreachable": "size + 2 * p > longest", "result": "p"}
+
+
+def pad_with(**changes):
+    return PAD_TEMPLATE.format(**{**PAD_PARTS, **changes})
+
+
+def extra_pad_template_without_changes_is_correct():
+    assert not failing(grade_with(ASSIGNMENT, source=pad_with()))
+
+
 WRONG = {
     # effective_kernel_size
     "effective kernel d*k": ("effective_kernel_size", """
@@ -234,6 +397,102 @@ WRONG = {
                 raise ValueError("odd total")
             p = dilation * (kernel_size - 1) // 2
             return (p, p)
+    """),
+    # padding_for_output
+    "padding from the formula, ceil, returned blindly": ("padding_for_output", pad_with(
+        p="-(-(shortest - size) // 2)", unreachable="False")),
+    "padding from the formula, floor, returned blindly": ("padding_for_output", pad_with(
+        p="(shortest - size) // 2", unreachable="False")),
+    "padding from the formula, clamped at 0, never unreachable": ("padding_for_output", pad_with(
+        unreachable="False")),
+    "padding negative instead of ValueError (checks the stride-1 parity only)": (
+        "padding_for_output", pad_with(p="-(-(shortest - size) // 2)",
+                                       unreachable="stride == 1 and (shortest - size) % 2")),
+    "padding not the smallest (the largest that works)": ("padding_for_output", pad_with(
+        p="max(0, (longest - size) // 2)", unreachable="size + 2 * p < shortest")),
+    "padding forgets dilation": ("padding_for_output", pad_with(span="kernel_size")),
+    "padding leaves out the + 1 of the output formula": ("padding_for_output", pad_with(
+        shortest="out_size * stride + span")),
+    "padding returns the total, not per side": ("padding_for_output", pad_with(
+        p="max(0, shortest - size)", unreachable="False")),
+    "padding returns a float": ("padding_for_output", pad_with(result="p / 1")),
+    "padding accepts any number": ("padding_for_output", pad_with(invalid="value < 1")),
+    "padding accepts bools": ("padding_for_output",
+                              pad_with(invalid="not isinstance(value, int) or value < 1")),
+    "padding raises TypeError for a non-int": ("padding_for_output", pad_with(
+        invalid="not isinstance(value, int) or isinstance(value, bool)", error="TypeError")),
+    "padding searches only up to the kernel size": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            for p in range(kernel_size):
+                room = size + 2 * p - dilation * (kernel_size - 1) - 1
+                if room >= 0 and room // stride + 1 == out_size:
+                    return p
+            raise ValueError("no padding gives this length")
+    """),
+    "padding rounds the output length up": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            for p in range(size + out_size * stride + dilation * kernel_size):
+                room = size + 2 * p - dilation * (kernel_size - 1) - 1
+                if room >= 0 and -(-room // stride) + 1 == out_size:
+                    return p
+            raise ValueError("no padding gives this length")
+    """),
+    "padding 0 whenever padding 0 gives enough outputs": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            shortest = (out_size - 1) * stride + span
+            if shortest <= size:
+                return 0
+            p = -(-(shortest - size) // 2)
+            if size + 2 * p > shortest + stride - 1:
+                raise ValueError("no padding gives this output length")
+            return p
+    """),
+    "padding with the effective kernel d*k": ("padding_for_output", pad_with(
+        span="dilation * kernel_size")),
+    "padding search compares the output length without the floor": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            for p in range(size + out_size * stride + span):
+                if size + 2 * p >= span and (size + 2 * p - span) / stride + 1 == out_size:
+                    return p
+            raise ValueError("no padding gives this output length")
+    """),
+    "padding checks only that padding 0 is not too long": ("padding_for_output", pad_with(
+        unreachable="size > longest")),
+    "padding searches the total padding and halves it": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            for total in range(size + out_size * stride + span):
+                if size + total >= span and (size + total - span) // stride + 1 == out_size:
+                    return total // 2
+            raise ValueError("no padding gives this output length")
+    """),
+    "padding searches only up to the input size": ("padding_for_output", """
+        def padding_for_output(size, kernel_size, out_size, stride=1, dilation=1):
+            for value in (size, kernel_size, out_size, stride, dilation):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError("every argument must be a positive int")
+            span = dilation * (kernel_size - 1) + 1
+            for p in range(size + 1):
+                if size + 2 * p >= span and (size + 2 * p - span) // stride + 1 == out_size:
+                    return p
+            raise ValueError("no padding gives this output length")
     """),
     # conv2d_naive
     "naive conv flips the kernel": ("conv2d_naive", naive_with(tweak="weight = weight.flip(-1, -2)")),
@@ -350,6 +609,26 @@ WRONG_FAILS = {
     "same padding raises the wrong exception": {"s03_same_errors"},
     "same padding returns the total, not per side": {"s03_same_dilated", "s03_same_errors", "s03_same_odd"},
     "same padding returns a pair": {"s03_same_dilated", "s03_same_errors", "s03_same_odd"},
+    "padding from the formula, ceil, returned blindly": PAD_VALUES,
+    "padding from the formula, floor, returned blindly": PAD_VALUES,
+    "padding from the formula, clamped at 0, never unreachable": PAD_VALUES,
+    "padding negative instead of ValueError (checks the stride-1 parity only)": PAD_VALUES,
+    "padding not the smallest (the largest that works)": PAD_VALUES,
+    "padding forgets dilation": {"s03_pad_stride1", "s03_pad_strided"},
+    "padding leaves out the + 1 of the output formula": PAD_VALUES,
+    "padding returns the total, not per side": PAD_VALUES,
+    "padding returns a float": PAD_VALUES,
+    "padding accepts any number": {"s03_pad_invalid"},
+    "padding accepts bools": {"s03_pad_invalid"},
+    "padding raises TypeError for a non-int": {"s03_pad_invalid"},
+    "padding searches only up to the kernel size": {"s03_pad_stride1", "s03_pad_strided"},
+    "padding rounds the output length up": {"s03_pad_strided"},
+    "padding 0 whenever padding 0 gives enough outputs": PAD_VALUES,
+    "padding with the effective kernel d*k": PAD_VALUES,
+    "padding search compares the output length without the floor": {"s03_pad_strided"},
+    "padding checks only that padding 0 is not too long": {"s03_pad_stride1", "s03_pad_unreachable"},
+    "padding searches the total padding and halves it": PAD_VALUES,
+    "padding searches only up to the input size": {"s03_pad_stride1", "s03_pad_strided"},
     "naive conv flips the kernel":
         {"s03_naive_basic", "s03_naive_dilation", "s03_naive_no_builtin", "s03_naive_stride_padding"},
     "naive conv ignores dilation": {"s03_naive_dilation", "s03_naive_no_builtin"},

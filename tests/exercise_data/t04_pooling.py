@@ -7,7 +7,9 @@ ASSIGNMENT = "04_pooling"
 SIZE = {"q04_size_basic", "q04_size_dilation", "q04_size_ceil", "q04_size_errors"}
 MAX = {"q04_max_basic", "q04_max_padding", "q04_max_pairs", "q04_max_no_builtin"}
 AVG = {"q04_avg_basic", "q04_avg_pairs", "q04_avg_no_builtin"}
-EXERCISES = {"pool_output_size": SIZE, "max_pool2d_naive": MAX, "avg_pool2d_naive": AVG}
+TO_SIZE = {"q04_to_size_shape", "q04_to_size_reads", "q04_to_size_edges"}
+EXERCISES = {"pool_output_size": SIZE, "max_pool2d_naive": MAX, "avg_pool2d_naive": AVG,
+             "pool_to_size": TO_SIZE}
 
 
 # A correct pool_output_size written out in full, for wrong answers that change one line of it.
@@ -143,6 +145,48 @@ CORRECT = {
             weight = torch.full((c, 1, kh, kw), 1.0 / (kh * kw))
             return F.conv2d(x, weight, stride=stride, groups=c)
     """,
+    "to_size: stride 1, one window per output": """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(in_size - out_size + 1, stride=1)
+    """,
+    "to_size: remainder added to the kernel, as pairs": """
+        def pool_to_size(in_size, out_size):
+            s = in_size // out_size
+            k = s + in_size % out_size
+            return nn.MaxPool2d((k, k), stride=(s, s), padding=(0, 0))
+    """,
+    "to_size: search, preferring windows that do not overlap": """
+        def pool_to_size(in_size, out_size):
+            def length(k, s, ceil_mode):
+                room = in_size - k
+                if not ceil_mode:
+                    return room // s + 1
+                n = -(-room // s) + 1
+                return n - 1 if (n - 1) * s >= in_size else n
+            for overlap in range(in_size):
+                for s in range(in_size, 0, -1):
+                    k = s + overlap
+                    if k > in_size:
+                        continue
+                    for ceil_mode in (False, True):
+                        n = length(k, s, ceil_mode)
+                        last_end = (n - 1) * s + k
+                        if n == out_size and last_end >= in_size:
+                            return nn.MaxPool2d(k, s, ceil_mode=ceil_mode)
+            raise ValueError("no layer found")
+    """,
+    "to_size: AdaptiveMaxPool2d's windows, when they share one stride": """
+        def pool_to_size(in_size, out_size):
+            starts = [i * in_size // out_size for i in range(out_size)]
+            ends = [-(-(i + 1) * in_size // out_size) for i in range(out_size)]
+            steps = {b - a for a, b in zip(starts, starts[1:])}
+            sizes = {b - a for a, b in zip(starts, ends)}
+            if len(steps) <= 1 and len(sizes) == 1:
+                size = sizes.pop()
+                return nn.MaxPool2d(size, stride=steps.pop() if steps else size)
+            stride = in_size // out_size
+            return nn.MaxPool2d(in_size - (out_size - 1) * stride, stride=stride)
+    """,
 }
 
 
@@ -239,7 +283,7 @@ WRONG = {
         "pool_output_size", size_variant(empty_check="length < 1 or room < 0")),
     "size: true division, returns a float": ("pool_output_size",
                                              size_variant(floor_length="room / stride + 1")),
-    "size: the notes' formula": ("pool_output_size", """
+    "size: (size - k + 2p) / s + 1, a float, no checks": ("pool_output_size", """
         def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1,
                              ceil_mode=False):
             stride = kernel_size if stride is None else stride
@@ -302,6 +346,44 @@ WRONG = {
             flat = windows.reshape(n * c * oh * ow, 1, kh, kw)
             return nn.AdaptiveAvgPool2d(1)(flat).view(n, c, oh, ow)
     """),
+    # pool_to_size
+    "to_size: kernel = stride = in // out, the floor drops the rest": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(in_size // out_size)
+    """),
+    "to_size: kernel in - out + 1 with the default stride": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(in_size - out_size + 1)
+    """),
+    "to_size: kernel = stride = ceil(in / out), without ceil_mode": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            k = -(-in_size // out_size)
+            return nn.MaxPool2d(k)
+    """),
+    "to_size: kernel = stride = ceil(in / out), with ceil_mode": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            k = -(-in_size // out_size)
+            return nn.MaxPool2d(k, ceil_mode=True)
+    """),
+    "to_size: stride in // out, kernel one more": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            stride = in_size // out_size
+            return nn.MaxPool2d(stride + 1, stride=stride)
+    """),
+    "to_size: pads to a multiple of the window": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            k = -(-in_size // out_size)
+            return nn.MaxPool2d(k, padding=min((out_size * k - in_size) // 2, k // 2))
+    """),
+    "to_size: an adaptive layer": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.AdaptiveMaxPool2d(out_size)
+    """),
+    "to_size: returns the settings, not a layer": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            stride = in_size // out_size
+            return in_size - (out_size - 1) * stride, stride
+    """),
 }
 
 
@@ -326,7 +408,8 @@ WRONG_FAILS = {
     "size: returns 0 instead of raising for an empty output": {"q04_size_errors"},
     "size: refuses inputs shorter than the window even with ceil_mode": {"q04_size_ceil"},
     "size: true division, returns a float": {"q04_size_basic", "q04_size_dilation"},
-    "size: the notes' formula": {"q04_size_basic", "q04_size_ceil", "q04_size_dilation", "q04_size_errors"},
+    "size: (size - k + 2p) / s + 1, a float, no checks":
+        {"q04_size_basic", "q04_size_ceil", "q04_size_dilation", "q04_size_errors"},
     "size: round instead of floor": {"q04_size_basic", "q04_size_dilation", "q04_size_errors"},
     "max: pads with zeros": {"q04_max_no_builtin", "q04_max_padding", "q04_max_pairs"},
     "max: stride 1 when stride is None": {"q04_max_basic", "q04_max_padding", "q04_max_pairs"},
@@ -341,11 +424,105 @@ WRONG_FAILS = {
     "max: calls torch.max_pool2d": {"q04_max_no_builtin"},
     "avg: divides by the first side squared": {"q04_avg_no_builtin", "q04_avg_pairs"},
     "avg: divides by kh + kw": {"q04_avg_basic", "q04_avg_no_builtin", "q04_avg_pairs"},
-    "avg: divides by the kernel side only": {"q04_avg_basic", "q04_avg_no_builtin", "q04_avg_pairs"},
+    "avg: divides by the kernel side only":
+        {"q04_avg_basic", "q04_avg_no_builtin", "q04_avg_pairs"},
     "avg: sums without dividing": {"q04_avg_basic", "q04_avg_no_builtin", "q04_avg_pairs"},
     "avg: stride 1 when stride is None": {"q04_avg_basic", "q04_avg_pairs"},
     "avg: kernel (h, w) swapped": {"q04_avg_no_builtin", "q04_avg_pairs"},
     "avg: stride (h, w) swapped": {"q04_avg_no_builtin", "q04_avg_pairs"},
     "avg: calls F.avg_pool2d": {"q04_avg_no_builtin"},
     "avg: uses nn.AdaptiveAvgPool2d per window size": {"q04_avg_no_builtin"},
+    "to_size: kernel = stride = in // out, the floor drops the rest":
+        {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: kernel in - out + 1 with the default stride": {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: kernel = stride = ceil(in / out), without ceil_mode":
+        {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: kernel = stride = ceil(in / out), with ceil_mode": {"q04_to_size_shape"},
+    "to_size: stride in // out, kernel one more":
+        {"q04_to_size_shape", "q04_to_size_reads", "q04_to_size_edges"},
+    "to_size: pads to a multiple of the window": {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: an adaptive layer": {"q04_to_size_shape"},
+    "to_size: returns the settings, not a layer":
+        {"q04_to_size_shape", "q04_to_size_reads", "q04_to_size_edges"},
 }
+
+
+# Second review: pool_to_size answers in other styles, and more of the usual mistakes.
+CORRECT.update({
+    "to_size: closed form in numpy ints": """
+        import numpy as np
+        def pool_to_size(in_size, out_size):
+            stride = np.int64(in_size) // np.int64(out_size)
+            kernel = np.int64(in_size) - (out_size - 1) * stride
+            return nn.MaxPool2d(kernel, stride=stride)
+    """,
+    "to_size: search small windows first, padding allowed": """
+        def pool_to_size(in_size, out_size):
+            for k in range(1, in_size + 1):
+                for s in range(1, k + 1):
+                    for p in range(k // 2 + 1):
+                        n = (in_size + 2 * p - k) // s + 1
+                        last_end = (n - 1) * s - p + k      # one past the last position read
+                        if n == out_size and last_end >= in_size:
+                            return nn.MaxPool2d(k, s, p)
+    """,
+    "to_size: two dilated taps where they cover, else the closed form": """
+        def pool_to_size(in_size, out_size):
+            gap = in_size - out_size
+            if 1 <= gap <= out_size:
+                return nn.MaxPool2d(2, stride=1, dilation=gap)
+            stride = in_size // out_size
+            return nn.MaxPool2d(in_size - (out_size - 1) * stride, stride)
+    """,
+    "to_size: loop down from the largest stride, every keyword spelled out": """
+        def pool_to_size(in_size, out_size):
+            stride = in_size
+            while True:
+                kernel = in_size - (out_size - 1) * stride
+                if kernel >= stride:
+                    return nn.MaxPool2d(kernel_size=(kernel, kernel), stride=(stride, stride),
+                                        padding=0, dilation=1, ceil_mode=False)
+                stride -= 1
+    """,
+    "to_size: ceil_mode with windows of ceil(in / out) where that works": """
+        def pool_to_size(in_size, out_size):
+            k = -(-in_size // out_size)
+            if -(-in_size // k) == out_size:
+                return nn.MaxPool2d(k, ceil_mode=True)
+            return nn.MaxPool2d(in_size - out_size + 1, stride=1)
+    """,
+})
+
+WRONG.update({
+    "to_size: two dilated taps, gaps not checked": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(2, stride=1, dilation=in_size - out_size)
+    """),
+    "to_size: stride round(in / out), kernel fills the rest": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            stride = round(in_size / out_size)
+            return nn.MaxPool2d(in_size - (out_size - 1) * stride, stride=stride)
+    """),
+    "to_size: stride ceil(in / out), kernel fills the rest": ("pool_to_size", """
+        import math
+        def pool_to_size(in_size, out_size):
+            stride = math.ceil(in_size / out_size)
+            return nn.MaxPool2d(in_size - (out_size - 1) * stride, stride=stride)
+    """),
+    "to_size: kernel in - out with stride 1 (one too small)": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(max(in_size - out_size, 1), stride=1)
+    """),
+    "to_size: kernel = stride = in // out, with ceil_mode": ("pool_to_size", """
+        def pool_to_size(in_size, out_size):
+            return nn.MaxPool2d(in_size // out_size, ceil_mode=True)
+    """),
+})
+
+WRONG_FAILS.update({
+    "to_size: two dilated taps, gaps not checked": {"q04_to_size_reads", "q04_to_size_edges"},
+    "to_size: stride round(in / out), kernel fills the rest": {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: stride ceil(in / out), kernel fills the rest": {"q04_to_size_shape", "q04_to_size_reads"},
+    "to_size: kernel in - out with stride 1 (one too small)": {"q04_to_size_shape", "q04_to_size_edges"},
+    "to_size: kernel = stride = in // out, with ceil_mode": {"q04_to_size_shape"},
+})

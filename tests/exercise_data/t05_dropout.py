@@ -7,7 +7,8 @@ ASSIGNMENT = "05_dropout"
 DROPOUT = {"d05_dropout_values", "d05_dropout_statistics", "d05_dropout_edges",
            "d05_dropout_no_builtin"}
 MODULE = {"d05_module_basics", "d05_module_train", "d05_module_eval"}
-EXERCISES = {"dropout": DROPOUT, "MyDropout": MODULE}
+PLACE = {"d05_place_eval", "d05_place_train", "d05_place_rate"}
+EXERCISES = {"dropout": DROPOUT, "MyDropout": MODULE, "add_dropout": PLACE}
 # The reference MyDropout calls dropout; a broken dropout may also fail the module's eval cell
 # (d05_module_train swaps in a correct dropout while it runs, so it never does).
 MAY_ALSO_FAIL = {"dropout": {"d05_module_eval"}}
@@ -85,6 +86,48 @@ CORRECT = {
 
             def forward(self, x):
                 return F.dropout(x, self.p, training=self.training)
+    """,
+    "add_dropout: before every Linear but the first": """
+        def add_dropout(model, p):
+            layers, seen_linear = [], False
+            for module in model:
+                if isinstance(module, nn.Linear):
+                    if seen_linear:
+                        layers.append(nn.Dropout(p))
+                    seen_linear = True
+                layers.append(module)
+            return nn.Sequential(*layers)
+    """,
+    "add_dropout: deep copy, then insert from the back": """
+        import copy
+        def add_dropout(model, p):
+            new = copy.deepcopy(model)
+            linears = [i for i, m in enumerate(new) if isinstance(m, nn.Linear)]
+            for i in reversed(linears[1:]):
+                new.insert(i, nn.Dropout(p))
+            return new
+    """,
+    "add_dropout: pairs of neighbours, with MyDropout": """
+        def add_dropout(model, p):
+            modules = list(model)
+            layers = [modules[0]]
+            for before, after in zip(modules, modules[1:]):
+                if isinstance(after, nn.Linear) and not isinstance(before, nn.Linear):
+                    layers.append(MyDropout(p))
+                layers.append(after)
+            return nn.Sequential(*layers)
+    """,
+    "add_dropout: named modules in an OrderedDict": """
+        from collections import OrderedDict
+        def add_dropout(model, p):
+            named = list(model.named_children())
+            is_linear = [isinstance(m, nn.Linear) for _, m in named]
+            out = OrderedDict()
+            for i, (name, module) in enumerate(named):
+                out[name] = module
+                if not is_linear[i] and any(is_linear[i + 1:]):
+                    out[f"dropout{name}"] = nn.Dropout(p=p)
+            return nn.Sequential(out)
     """,
     "module that branches on self.training": """
         class MyDropout(nn.Module):
@@ -419,6 +462,113 @@ WRONG = {
 }
 
 
+
+def _placer(body: str) -> str:
+    """An add_dropout function with the given body."""
+    return "def add_dropout(model, p):\n    " + textwrap.dedent(body).strip().replace("\n", "\n    ") + "\n"
+
+
+WRONG.update({
+    "add_dropout: after every activation, also one on the output": ("add_dropout", _placer("""
+        layers = []
+        for module in model:
+            layers.append(module)
+            if not isinstance(module, nn.Linear):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: after every Linear, the last one too": ("add_dropout", _placer("""
+        layers = []
+        for module in model:
+            layers.append(module)
+            if isinstance(module, nn.Linear):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: between each hidden Linear and its activation": ("add_dropout", _placer("""
+        modules = list(model)
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        layers = []
+        for i, module in enumerate(modules):
+            layers.append(module)
+            if isinstance(module, nn.Linear) and i < last:
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: on the input as well": ("add_dropout", _placer("""
+        layers = [nn.Dropout(p)]
+        for i, module in enumerate(model):
+            if isinstance(module, nn.Linear) and i > 0:
+                layers.append(nn.Dropout(p))
+            layers.append(module)
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: on the input only": ("add_dropout", _placer("""
+        return nn.Sequential(nn.Dropout(p), *model)
+    """)),
+    "add_dropout: one dropout, before the last Linear only": ("add_dropout", _placer("""
+        modules = list(model)
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        if last == 0:
+            return nn.Sequential(*modules)
+        return nn.Sequential(*modules[:last], nn.Dropout(p), *modules[last:])
+    """)),
+    "add_dropout: fixed rate 0.5": ("add_dropout", _placer("""
+        layers, seen = [], False
+        for module in model:
+            if isinstance(module, nn.Linear):
+                if seen:
+                    layers.append(nn.Dropout(0.5))
+                seen = True
+            layers.append(module)
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: p used as the keep probability": ("add_dropout", _placer("""
+        layers, seen = [], False
+        for module in model:
+            if isinstance(module, nn.Linear):
+                if seen:
+                    layers.append(nn.Dropout(1 - p))
+                seen = True
+            layers.append(module)
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: only after nn.ReLU": ("add_dropout", _placer("""
+        layers = []
+        for module in model:
+            layers.append(module)
+            if isinstance(module, nn.ReLU):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: inserts into model itself": ("add_dropout", _placer("""
+        linears = [i for i, m in enumerate(model) if isinstance(m, nn.Linear)]
+        for i in reversed(linears[1:]):
+            model.insert(i, nn.Dropout(p))
+        return model
+    """)),
+    "add_dropout: a module that calls F.dropout without training=": ("add_dropout", """
+        class _Drop(nn.Module):
+            def __init__(self, p):
+                super().__init__()
+                self.p = p
+
+            def forward(self, x):
+                return F.dropout(x, self.p)
+
+        def add_dropout(model, p):
+            layers, seen = [], False
+            for module in model:
+                if isinstance(module, nn.Linear):
+                    if seen:
+                        layers.append(_Drop(p))
+                    seen = True
+                layers.append(module)
+            return nn.Sequential(*layers)
+    """),
+})
+
+
 # Exactly the grade cells each wrong answer fails (tests/test_exercises.py checks that it fails no
 # other and that they belong to its exercise, or to MAY_ALSO_FAIL).
 WRONG_FAILS = {
@@ -466,7 +616,138 @@ WRONG_FAILS = {
     "module does not check p": {"d05_module_basics"},
     "module uses a fixed rate of 0.5": {"d05_module_train"},
     "module drops nothing in training mode": {"d05_module_eval", "d05_module_train"},
+    "add_dropout: after every activation, also one on the output": {"d05_place_train"},
+    "add_dropout: after every Linear, the last one too": {"d05_place_train", "d05_place_rate"},
+    "add_dropout: between each hidden Linear and its activation": {"d05_place_train"},
+    "add_dropout: on the input as well": {"d05_place_rate", "d05_place_train"},
+    "add_dropout: on the input only": {"d05_place_train", "d05_place_rate"},
+    "add_dropout: one dropout, before the last Linear only": {"d05_place_rate"},
+    "add_dropout: fixed rate 0.5": {"d05_place_train", "d05_place_rate"},
+    "add_dropout: p used as the keep probability": {"d05_place_train", "d05_place_rate"},
+    "add_dropout: only after nn.ReLU": {"d05_place_train"},
+    # d05_place_train calls add_dropout twice on one model: the second call finds the first one's
+    # dropout layers already inside it.
+    "add_dropout: inserts into model itself": {"d05_place_eval", "d05_place_train"},
+    "add_dropout: a module that calls F.dropout without training=": {"d05_place_eval"},
 }
 
 # An unsolved exercise also fails these cells of the exercises that call it.
 STUB_ALSO_FAILS = {"dropout": {"d05_module_eval"}}
+
+
+# Second review: add_dropout answers in other styles, and more of the usual mistakes.
+CORRECT.update({
+    "add_dropout: one nn.Dropout instance shared by every place": """
+        def add_dropout(model, p):
+            drop = nn.Dropout(p)
+            modules = list(model)
+            layers = []
+            for i, module in enumerate(modules):
+                layers.append(module)
+                if not isinstance(module, nn.Linear) and any(
+                        isinstance(later, nn.Linear) for later in modules[i + 1:]):
+                    layers.append(drop)
+            return nn.Sequential(*layers)
+    """,
+    "add_dropout: after every activation but the last module, deep copies appended": """
+        import copy
+        def add_dropout(model, p):
+            new = nn.Sequential()
+            for i, module in enumerate(model):
+                new.append(copy.deepcopy(module))
+                if i < len(model) - 1 and not isinstance(module, nn.Linear):
+                    new.append(nn.Dropout(p))
+            return new
+    """,
+    "add_dropout: activations are the modules without parameters, walked backwards": """
+        def add_dropout(model, p):
+            layers, linear_after = [], False
+            for module in reversed(list(model)):
+                if linear_after and not list(module.parameters()):
+                    layers.append(nn.Dropout(p))
+                layers.append(module)
+                linear_after = linear_after or isinstance(module, nn.Linear)
+            return nn.Sequential(*reversed(layers))
+    """,
+    "add_dropout: a string of kinds, dropout inside every 'aL'": """
+        def add_dropout(model, p):
+            kinds = "".join("L" if isinstance(m, nn.Linear) else "a" for m in model)
+            layers = []
+            for i, module in enumerate(model):
+                layers.append(module)
+                if kinds[i:i + 2] == "aL":
+                    layers.append(nn.Dropout(p))
+            return nn.Sequential(*layers)
+    """,
+})
+
+WRONG.update({
+    "add_dropout: nn.Dropout1d, which drops whole rows of a 2-D input": ("add_dropout", _placer("""
+        modules = list(model)
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        layers = []
+        for i, module in enumerate(modules):
+            layers.append(module)
+            if i < last and not isinstance(module, nn.Linear):
+                layers.append(nn.Dropout1d(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: a fixed list of activation types": ("add_dropout", _placer("""
+        modules = list(model)
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        layers = []
+        for i, module in enumerate(modules):
+            layers.append(module)
+            if i < last and isinstance(module, (nn.ReLU, nn.Tanh, nn.Sigmoid)):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: never after the last activation": ("add_dropout", _placer("""
+        activations = [i for i, m in enumerate(model) if not isinstance(m, nn.Linear)]
+        layers = []
+        for i, module in enumerate(model):
+            layers.append(module)
+            if i in activations[:-1]:
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: built from model.modules(), which starts with model itself": ("add_dropout", _placer("""
+        modules = list(model.modules())
+        last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+        layers = []
+        for i, module in enumerate(modules):
+            layers.append(module)
+            if i < last and not isinstance(module, nn.Linear):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+    """)),
+    "add_dropout: undoes the scaling with a (1 - p) factor after each dropout": ("add_dropout", """
+        class _Scale(nn.Module):
+            def __init__(self, factor):
+                super().__init__()
+                self.factor = factor
+
+            def forward(self, x):
+                return x * self.factor
+
+        def add_dropout(model, p):
+            modules = list(model)
+            last = max(i for i, m in enumerate(modules) if isinstance(m, nn.Linear))
+            layers = []
+            for i, module in enumerate(modules):
+                layers.append(module)
+                if i < last and not isinstance(module, nn.Linear):
+                    layers += [nn.Dropout(p), _Scale(1 - p)]
+            return nn.Sequential(*layers)
+    """),
+})
+
+WRONG_FAILS.update({
+    "add_dropout: nn.Dropout1d, which drops whole rows of a 2-D input": {"d05_place_rate"},
+    "add_dropout: a fixed list of activation types": {"d05_place_train"},
+    "add_dropout: never after the last activation": {"d05_place_rate", "d05_place_train"},
+    "add_dropout: built from model.modules(), which starts with model itself":
+        {"d05_place_eval", "d05_place_rate", "d05_place_train"},
+    "add_dropout: undoes the scaling with a (1 - p) factor after each dropout":
+        {"d05_place_eval", "d05_place_rate"},
+})
