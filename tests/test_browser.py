@@ -30,7 +30,8 @@ import nbformat
 import pytest
 from nbhelpers import REPO, jupyter_server, read, release_notebook, source_notebook
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One worker runs them all: they share one JupyterLab server and one Chromium (a module fixture).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
