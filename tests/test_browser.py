@@ -100,6 +100,8 @@ CASES = {
                     ("softmax_picture", "naive_picture")),
     "batches": Case("07_epoch_batch_step", "shuffle", "click",
                     lambda e: setattr(e.shuffle, "value", not e.shuffle.value), ("batches_picture",)),
+    "norm": Case("10_normalization", "kind", "click", lambda e: setattr(e.kind, "value", "layer"),
+                 ("block_picture",), button="LayerNorm"),
 }
 
 

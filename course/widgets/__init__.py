@@ -14,12 +14,16 @@ when the explorer is first used.
 
 from importlib import import_module
 
-__all__ = ["batch_explorer", "conv_explorer", "dropout_explorer", "pooling_explorer", "softmax_explorer"]
+__all__ = ["batch_explorer", "conv_explorer", "dropout_explorer", "mlp_explorer", "norm_explorer",
+           "optimizer_explorer", "pooling_explorer", "softmax_explorer"]
 
 _MODULE_OF = {
     "batch_explorer": "batches",
     "conv_explorer": "conv",
     "dropout_explorer": "dropout",
+    "mlp_explorer": "mlp",
+    "norm_explorer": "normalization",
+    "optimizer_explorer": "optimizers",
     "pooling_explorer": "pooling",
     "softmax_explorer": "softmax",
 }
