@@ -52,6 +52,7 @@ def _scenarios() -> list[Scenario]:
     eight_logits = tuple(float(i) for i in range(8))
     # Distinct values in a longer cycle than the explorers' caches, so every change is new work.
     new_sizes = list(range(100, 201))
+    decays = [float(10.0 ** (k / 4)) for k in range(-32, 1)]      # the overfitting explorer's λ slider
     return [
         Scenario("conv", "default 7×7", "stride", lambda: w.conv_explorer(), [2, 1]),
         Scenario("conv", "default 7×7", "step", lambda: w.conv_explorer(), list(range(25))),
@@ -107,6 +108,23 @@ def _scenarios() -> list[Scenario]:
                  lambda: w.mlp_explorer("moons", "gelu", 32), list(range(1, 61))),
         Scenario("mlp", "largest moons, new width each time", "hidden",
                  lambda: w.mlp_explorer("moons", "gelu", 32), [31, 32]),
+        Scenario("overfitting", "default 20 points", "degree", lambda: w.overfitting_explorer(),
+                 list(range(16))),
+        Scenario("overfitting", "default 20 points", "weight_decay", lambda: w.overfitting_explorer(),
+                 decays),
+        Scenario("overfitting", "largest 80 points, degree 15", "weight_decay",
+                 lambda: w.overfitting_explorer(degree=15, n_train=80), decays),
+        Scenario("overfitting", "largest, new training size", "n_train",
+                 lambda: w.overfitting_explorer(degree=15), [10, 20, 30, 40, 50, 60, 70, 80]),
+        Scenario("attention", "default 31415", "causal", lambda: w.attention_explorer(), [True, False]),
+        Scenario("attention", "default 31415", "padding_mask", lambda: w.attention_explorer(), [False, True]),
+        Scenario("attention", "largest 8 digits, new sequences", "sequence",
+                 lambda: w.attention_explorer("12345678"), ["12345678", "87654321", "31415926", "27182818"]),
+        Scenario("feature_maps", "trained CNN, 8 maps of 8×8 and 16 of 2×2", "layer",
+                 lambda: w.feature_map_explorer(),
+                 ["relu1", "pool1", "conv2", "relu2", "pool2", "dropout", "conv1"]),
+        Scenario("feature_maps", "trained CNN, new digits each time", "index",
+                 lambda: w.feature_map_explorer(layer="conv1"), list(range(1, 120))),
     ]
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
+import functools
 import io
 import textwrap
 import threading
+import types
 from pathlib import Path
 
 import nbformat
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source"
@@ -61,7 +65,8 @@ def setup_cell(nb):
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def grade_with(assignment: str, overrides: dict | None = None, source: str | None = None) -> dict:
+def grade_with(assignment: str, overrides: dict | None = None, source: str | None = None,
+               only_affected: bool = False) -> dict:
     """Run the notebook's grade cells in-process and return ``{grade_id: passed}``.
 
     The namespace gets the setup cell and every solution cell of the instructor
@@ -70,8 +75,15 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
     (code text) is executed after the overrides, for wrong answers that are
     easier to write as code. Grade cells must need nothing else, which keeps
     them robust against students who break unrelated cells.
+
+    ``only_affected`` runs only the grade cells that can see a replaced name: a cell whose code,
+    followed through the code of every function and class it uses, never names one of them
+    gives the reference solution's result, which is taken from one full run. That holds because
+    grade cells share nothing but the setup cell and the answers; when ``source`` does anything
+    but define functions, classes and plain names, every cell runs.
     """
     nb = read(source_notebook(assignment))
+    reference = _reference_results(assignment) if only_affected else {}
     namespace: dict = {"__name__": "__main__"}
     # One at a time: redirect_stdout swaps sys.stdout for the whole process (the class may be
     # built in two threads at once, see conftest.plain_graded).
@@ -84,7 +96,13 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
         if source:
             exec(compile(textwrap.dedent(source), "<override>", "exec"), namespace)
         results = {}
+        changed = _changed_names(overrides, source) if only_affected else None
         for cell in grade_cells(nb):
+            grade_id = nbgrader_meta(cell)["grade_id"]
+            if changed is not None and not _uses(compile(cell.source, grade_id, "exec"), namespace) & changed:
+                results[grade_id] = reference[grade_id]
+                continue
+            torch.manual_seed(0)    # a cell's verdict must not hang on what the cells before it drew
             try:
                 exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
             except Exception:  # noqa: BLE001 - a failing grade cell is the result we record
@@ -92,6 +110,72 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
             else:
                 results[nbgrader_meta(cell)["grade_id"]] = True
     return results
+
+
+@functools.cache
+def _reference_results(assignment: str) -> dict:
+    return grade_with(assignment)
+
+
+def _changed_names(overrides: dict | None, source: str | None) -> set[str] | None:
+    """The names ``overrides`` and ``source`` bind, or None when ``source`` also runs other code."""
+    changed = set(overrides or {})
+    for node in ast.parse(textwrap.dedent(source or "")).body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue                                    # a docstring
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            changed |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not _runs_code(node):
+            changed.add(node.name)
+        elif (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets)
+              and not _runs_code(node.value)):
+            changed |= {t.id for t in node.targets}
+        else:
+            return None
+    return changed
+
+
+def _runs_code(node) -> bool:
+    """Whether defining ``node`` calls anything: decorators, default values, class bodies, values."""
+    if isinstance(node, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+        return True
+    if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        parts = [*getattr(node, "decorator_list", []), *node.args.defaults, *node.args.kw_defaults]
+        return any(_runs_code(part) for part in parts if part is not None)
+    if isinstance(node, ast.ClassDef):
+        return any(_runs_code(part) for part in [*node.decorator_list, *node.bases, *node.body])
+    return any(_runs_code(child) for child in ast.iter_child_nodes(node))
+
+
+def _code_names(code) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _uses(code, namespace: dict) -> set[str]:
+    """Every global name ``code`` can reach through the functions and classes of ``namespace``."""
+    todo, seen = set(_code_names(code)), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        value = namespace.get(name)
+        while hasattr(value, "__wrapped__"):            # functools.wraps
+            todo |= _code_names(value.__code__) if hasattr(value, "__code__") else set()
+            value = value.__wrapped__
+        if isinstance(value, types.FunctionType):
+            todo |= _code_names(value.__code__)
+        elif isinstance(value, type) and value.__module__ == namespace.get("__name__"):
+            for klass in (k for k in value.__mro__ if k.__module__ == value.__module__):
+                for member in vars(klass).values():
+                    member = getattr(member, "__func__", getattr(member, "fget", member))
+                    if isinstance(member, types.FunctionType):
+                        todo |= _code_names(member.__code__)
+    return seen
 
 
 def failing(results: dict) -> set[str]:

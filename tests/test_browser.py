@@ -102,6 +102,9 @@ CASES = {
                     lambda e: setattr(e.shuffle, "value", not e.shuffle.value), ("batches_picture",)),
     "norm": Case("10_normalization", "kind", "click", lambda e: setattr(e.kind, "value", "layer"),
                  ("block_picture",), button="LayerNorm"),
+    "attention": Case("13_attention_transformer", "causal", "click",
+                      lambda e: setattr(e.causal, "value", True),
+                      ("map_1_1", "map_1_2", "map_2_1", "map_2_2"), button="on"),
 }
 
 

@@ -84,9 +84,9 @@ def test_unsolved_stub_fails_exactly_its_cells(assignment, name):
         raise NotImplementedError()
 
     if name in getattr(topic, "STUBS", {}):
-        failed = failing(grade_with(assignment, source=topic.STUBS[name]))
+        failed = failing(grade_with(assignment, source=topic.STUBS[name], only_affected=True))
     else:
-        failed = failing(grade_with(assignment, {name: stub}))
+        failed = failing(grade_with(assignment, {name: stub}, only_affected=True))
     also = getattr(topic, "STUB_ALSO_FAILS", {}).get(name, set())
     assert also <= getattr(topic, "MAY_ALSO_FAIL", {}).get(name, set()), "only cells that call the exercise"
     assert failed == topic.EXERCISES[name] | also
@@ -94,7 +94,7 @@ def test_unsolved_stub_fails_exactly_its_cells(assignment, name):
 
 @pytest.mark.parametrize("assignment, label", _cases("CORRECT"))
 def test_correct_alternative_passes_every_cell(assignment, label):
-    assert not failing(grade_with(assignment, source=TOPICS[assignment].CORRECT[label]))
+    assert not failing(grade_with(assignment, source=TOPICS[assignment].CORRECT[label], only_affected=True))
 
 
 @pytest.mark.parametrize("assignment, label", _cases("WRONG"))
@@ -107,7 +107,8 @@ def test_wrong_answer_fails_exactly_its_cells(assignment, label):
     assert expected <= allowed, f"{label!r} would also fail {expected - allowed}"
     assert label not in getattr(topic, "EXPLAINED_BY", {}) or topic.EXPLAINED_BY[label] in expected
     prefix = getattr(topic, "WRONG_PREFIX", "")
-    assert failing(grade_with(assignment, source=prefix + textwrap.dedent(source))) == expected
+    played = grade_with(assignment, source=prefix + textwrap.dedent(source), only_affected=True)
+    assert failing(played) == expected
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

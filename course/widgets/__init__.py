@@ -14,16 +14,20 @@ when the explorer is first used.
 
 from importlib import import_module
 
-__all__ = ["batch_explorer", "conv_explorer", "dropout_explorer", "mlp_explorer", "norm_explorer",
-           "optimizer_explorer", "pooling_explorer", "softmax_explorer"]
+__all__ = ["attention_explorer", "batch_explorer", "conv_explorer", "dropout_explorer",
+           "feature_map_explorer", "mlp_explorer", "norm_explorer", "optimizer_explorer",
+           "overfitting_explorer", "pooling_explorer", "softmax_explorer"]
 
 _MODULE_OF = {
+    "attention_explorer": "attention",
     "batch_explorer": "batches",
     "conv_explorer": "conv",
     "dropout_explorer": "dropout",
+    "feature_map_explorer": "feature_maps",
     "mlp_explorer": "mlp",
     "norm_explorer": "normalization",
     "optimizer_explorer": "optimizers",
+    "overfitting_explorer": "overfitting",
     "pooling_explorer": "pooling",
     "softmax_explorer": "softmax",
 }
