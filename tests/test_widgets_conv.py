@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import nn
+from widgethelpers import png_size
 
 from course.widgets import conv, conv_pictures
 from course.widgets._raster import blend
@@ -225,10 +226,6 @@ def test_span_runs_from_the_first_tap_to_the_last():
     assert set(taps) <= set(span) and len(span) == 7 * 7 and len(taps) == 9
 
 
-def _png_size(image) -> tuple[int, int]:
-    return Image.open(io.BytesIO(image.value)).size
-
-
 def _layout_size(image) -> tuple[int, int]:
     return int(image.layout.width.removesuffix("px")), int(image.layout.height.removesuffix("px"))
 
@@ -244,15 +241,15 @@ def test_input_and_output_share_one_cell_size_whatever_the_stride_or_caption(dim
         explorer.values.value = values
         explorer.step.value = explorer.step.max
         g = explorer.geometry
-        width_in, height_in = _png_size(explorer.input_image)
-        width_out, height_out = _png_size(explorer.output_image)
+        width_in, height_in = png_size(explorer.input_image)
+        width_out, height_out = png_size(explorer.output_image)
         assert (width_in - 1) % g.padded_size == 0 and (width_out - 1) % g.out_size == 0
         cell = (width_in - 1) // g.padded_size
         assert (width_out - 1) // g.out_size == cell
         assert (height_out - 1) // (g.out_size if dims == 2 else 1) == cell
         assert (height_in - 1) // (g.padded_size if dims == 2 else 1) == cell
         for image in (explorer.input_image, explorer.output_image):
-            assert _layout_size(image) == _png_size(image)
+            assert _layout_size(image) == png_size(image)
         cells.add(cell)
     assert len(cells) == 1
     explorer.close()

@@ -1,12 +1,11 @@
 """Tests of the feature-map explorer: its pictures are the CNN's real activations, its controls redraw."""
 
-import io
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from widgethelpers import png_size
 
 from course.cnn import digit_images, digits_cnn
 from course.widgets import feature_map_explorer
@@ -79,10 +78,6 @@ def test_a_flat_map_is_black_and_the_digit_is_drawn_as_it_is():
     assert pixels.shape == (24, 24, 3) and pixels[0, 0, 0] == 0 and pixels[-1, -1, 0] == 255
 
 
-def _png_size(image):
-    return Image.open(io.BytesIO(image.value)).size
-
-
 def test_explorer_redraws_for_every_digit_and_layer_at_native_size(model, digits):
     """Check that moving the controls redraws the maps of that layer, at the PNG's own pixel size"""
     explorer = feature_map_explorer(model, index=2, layer="conv1")
@@ -93,9 +88,9 @@ def test_explorer_redraws_for_every_digit_and_layer_at_native_size(model, digits
     explorer.index.value = 9
     assert explorer.message.startswith(f"digit 9 (label {int(digits[1][9])})")
     for image in (explorer.input_image, explorer.maps_image):
-        width, height = _png_size(image)
+        width, height = png_size(image)
         assert (image.layout.width, image.layout.height) == (f"{width}px", f"{height}px")
-    assert explorer.maps_image.layout.width <= "999px" and _png_size(explorer.maps_image)[0] <= 700
+    assert explorer.maps_image.layout.width <= "999px" and png_size(explorer.maps_image)[0] <= 700
     assert isinstance(explorer.box, widgets.VBox)
     explorer.close()
 

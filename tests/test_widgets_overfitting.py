@@ -2,26 +2,16 @@
 
 import io
 
-import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from widgethelpers import images
 
 from course.regularization import legendre_features, ridge_fit, ridge_predict, wavy_data
 from course.widgets import overfitting_explorer
 from course.widgets.overfitting import DECAYS, DEGREES, fit_state, gradient_at_fit
 from course.widgets.overfitting_pictures import GRID_X, clip_errors
-
-
-def _images(explorer):
-    stack, found = [explorer.box], []
-    while stack:
-        widget = stack.pop()
-        if isinstance(widget, widgets.Image):
-            found.append(widget)
-        stack.extend(getattr(widget, "children", ()))
-    return found
 
 
 @pytest.mark.parametrize("degree, weight_decay", [(3, 1e-8), (12, 1e-2), (0, 1.0)])
@@ -94,7 +84,7 @@ def test_the_picture_is_laid_out_at_its_png_size_and_fits_the_screen():
     explorer = overfitting_explorer()
     changes = (lambda: setattr(explorer.degree, "value", 9), lambda: setattr(explorer.n_train, "value", 40))
     for change in changes:
-        (image,) = _images(explorer)
+        (image,) = images(explorer)
         width, height = Image.open(io.BytesIO(image.value)).size
         assert (image.layout.width, image.layout.height) == (f"{width}px", f"{height}px")
         assert width <= 1100 and height <= 320

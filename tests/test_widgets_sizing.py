@@ -1,27 +1,12 @@
 """Tests of how every explorer sizes its pictures: native pixel size, one cell size for input and output."""
 
-import io
 
 import ipywidgets as widgets
 import pytest
-from PIL import Image
+from widgethelpers import images, png_size
 
 from course.widgets import batch_explorer, conv_explorer, dropout_explorer, pooling_explorer, softmax_explorer
 from course.widgets.pooling_pictures import numbers_fit, picture_cell
-
-
-def _images(explorer):
-    stack, found = [explorer.box], []
-    while stack:
-        widget = stack.pop()
-        if isinstance(widget, widgets.Image):
-            found.append(widget)
-        stack.extend(getattr(widget, "children", ()))
-    return found
-
-
-def _png_size(image):
-    return Image.open(io.BytesIO(image.value)).size
 
 
 @pytest.mark.parametrize("make, change", [
@@ -37,10 +22,10 @@ def test_every_picture_is_laid_out_at_its_png_size_and_never_stretched(make, cha
     """Check that each Image widget's layout size is its PNG's, before and after a change, unstretched"""
     explorer = make()
     for _ in range(2):
-        images = _images(explorer)
-        assert images
-        for image in images:
-            width, height = _png_size(image)
+        shown = images(explorer)
+        assert shown
+        for image in shown:
+            width, height = png_size(image)
             assert (image.layout.width, image.layout.height) == (f"{width}px", f"{height}px")
             assert image.layout.min_width == f"{width}px"
         change(explorer)
@@ -63,8 +48,8 @@ def test_pooling_input_and_output_share_a_cell_size_that_no_stride_or_ceil_mode_
         explorer.stride.value = stride
         explorer.ceil_mode.value = ceil_mode
         g = explorer.geometry
-        width_in, _ = _png_size(explorer.input_image)
-        width_out, _ = _png_size(explorer.output_image)
+        width_in, _ = png_size(explorer.input_image)
+        width_out, _ = png_size(explorer.output_image)
         assert (width_in - 1) / g.extent == (width_out - 1) / g.candidates == picture_cell(g)
         cells.add(picture_cell(g))
     assert len(cells) == 1
@@ -85,7 +70,7 @@ def test_pooling_writes_numbers_only_when_they_are_readable_and_says_so_otherwis
 def test_dropout_grids_share_one_cell_size_and_their_captions_have_two_lines():
     """Check that the four dropout grids have one size and every caption holds exactly two lines"""
     explorer = dropout_explorer(size=12)
-    sizes = {_png_size(image) for image in explorer.images}
+    sizes = {png_size(image) for image in explorer.images}
     assert len(sizes) == 1
     assert all(caption.value.count("<br>") == 1 for caption in explorer.captions)
     explorer.close()
