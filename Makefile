@@ -17,7 +17,7 @@ PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test test-quick system-deps lint release clean-outputs measure benchmark benchmark-grading
+.PHONY: install lab test test-quick system-deps lint release clean-outputs measure benchmark benchmark-guard benchmark-grading
 
 install: $(VENV)/.installed
 
@@ -70,6 +70,10 @@ measure: install
 # Explorer redraw times: median and p95 from a control change to a finished redraw.
 benchmark: install
 	$(BIN)/python scripts/benchmark_explorers.py
+
+# The grader's guard: median and p95 of one restore in a grading kernel (budget: median under 50 ms).
+benchmark-guard: install
+	$(BIN)/python scripts/benchmark_guard.py
 
 # `course grade` against plain nbgrader on one synthetic class: both times, their ratio, same scores.
 # Runs nbgrader's alembic by name, hence the PATH.

@@ -251,7 +251,11 @@ MARKDOWN_SCRIPT = "A note. <script>alert('pwned-by-markdown')</script> [link](ja
 PAYLOADS = ("pwned-by-html", "pwned-img", "pwned-by-javascript", "pwned-by-markdown", "pwned-link")
 
 # -- honest students the grader must not zero ------------------------------------------------
-STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+# A cell that ignores the interrupt. It sleeps rather than spins: to the grader the two look the
+# same (the interrupt changes nothing, so the kernel must be stopped), and sleeping leaves the
+# machine's cores to the other jobs.
+STUBBORN = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "while True:\n    time.sleep(0.1)")
 
 # A grade id with terminal escapes: it retitles the terminal and clears the screen if printed raw.
 ESCAPE_ID = "p01_\x1b]0;pwned\x07\x1b[2J\x1b[31m"

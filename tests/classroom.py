@@ -256,23 +256,30 @@ def build_class(root, port, places) -> dict[str, Student]:
         "partial": Student(partial, partial_passes),
         "edited-tests": Student(edited, partial_passes),
         "deleted-tests": Student(deleted, partial_passes),
-        "endless-loop": Student(attack("endless-loop", ("loop", "while True:\n    pass"),
+        # The loop polls instead of spinning: to the grader both are a cell that never ends (a spinning
+        # loop is interrupted in tests/test_preprocessors.py), and a spinning one would hold a core
+        # for the whole time limit, in both graders.
+        "endless-loop": Student(attack("endless-loop",
+                                       ("loop", "import time\nwhile True:\n    time.sleep(0.01)"),
                                        ("sleep", "import time\ntime.sleep(10_000)")),
                                 every, Status.TIMED_OUT),
         "warns": Student(_warn_in_first_exercise(reference), every),
         "hogs": Student(hogs, every),
-        "huge-files": Student(attack("huge-files", attacks.FILES), every),
-        "gradebook-vandal": Student(attack("gradebook-vandal", ("mounts", attacks.MOUNTS),
-                                           ("files", attacks.GRADEBOOK)), every),
+        # Attacks that only look or reach out share one student (one grading job): each is a cell of its own.
         "snoops": Student(attack("snoops", ("hidden-tests", attacks.HIDDEN_TESTS), ("others", attacks.OTHERS),
-                                 ("network", attacks.NETWORK), ("environment", attacks.ENVIRONMENT)), every),
+                                 ("network", attacks.NETWORK), ("environment", attacks.ENVIRONMENT),
+                                 ("mounts", attacks.MOUNTS), ("gradebook", attacks.GRADEBOOK),
+                                 ("other-checkouts", attacks.OTHER_CHECKOUTS.format(
+                                     copy=str(places["copy"]), repo=str(REPO))),
+                                 ("unix-sockets", attacks.UNIX_SOCKETS.format(
+                                     path=str(places["socket"]), abstract=places["abstract"]))), every),
         "monkeypatcher": Student(cheat(attacks.PATCHES, "monkeypatcher"), cheat_passes),
         "swallows-errors": Student(cheat(attacks.SWALLOW, "swallows-errors"), cheat_passes),
         "sys-exit": Student(attack("sys-exit", "import sys\nsys.exit(0)"), every),
         "os-exit": Student(attack("os-exit", "import os\nos._exit(1)"), none, Status.CRASHED),
         "kill-self": Student(killed, {gid: gid in first_ids for gid in every}, Status.CRASHED),
-        "prints-a-lot": Student(attack("prints-a-lot", ("lines", attacks.lines(20_000, 1000)),
-                                       ("one-line", "print('x' * 20_000_000)")), every),
+        "floods": Student(attack("floods", ("files", attacks.FILES), ("lines", attacks.lines(20_000, 1000)),
+                                 ("one-line", "print('x' * 20_000_000)")), every),
         "corrupted": Student(corrupted[:len(corrupted) // 2].encode(), None, Status.INVALID),
         "other-assignment": Student(other, None, Status.INVALID),
         "other-assignment-own-name": Student(other, None, Status.INVALID, name=f"{OTHER}.ipynb"),
@@ -287,10 +294,6 @@ def build_class(root, port, places) -> dict[str, Student]:
                                                   {"shadow-modules/check": attacks.SHADOW_CHECK}),
                                   cheat_passes, files=attacks.SHADOW_FILES),
         "reads-tests": Student(reader, every),
-        "other-checkouts": Student(attack("other-checkouts", attacks.OTHER_CHECKOUTS.format(
-            copy=str(places["copy"]), repo=str(REPO))), every),
-        "unix-sockets": Student(attack("unix-sockets", attacks.UNIX_SOCKETS.format(
-            path=str(places["socket"]), abstract=places["abstract"])), every),
         "memfd": Student(memfd, every, Status.CRASHED if _memory_cap_problem() is None else Status.GRADED),
         "rich-outputs": Student(rich, every),
         "escape-codes": Student(escaped, None, Status.INVALID),
@@ -317,10 +320,10 @@ PLAIN_ATTACKS = ["lying-values", "rewrites-checks", "drops-errors", "erases-erro
 PLAIN = BENIGN + PLAIN_ATTACKS
 # Every student of 01_parameters, graded by `course grade`.
 STUDENTS = ["reference", "untouched", "partial", "edited-tests", "deleted-tests", "endless-loop", "warns",
-            "hogs", "huge-files", "gradebook-vandal", "snoops", "monkeypatcher",
-            "swallows-errors", "sys-exit", "os-exit", "kill-self", "prints-a-lot", "corrupted",
+            "hogs", "floods", "snoops", "monkeypatcher",
+            "swallows-errors", "sys-exit", "os-exit", "kill-self", "corrupted",
             "other-assignment", "other-assignment-own-name", *PLAIN_ATTACKS, "stubborn", "pasted-test",
-            "other-checkouts", "unix-sockets", "memfd", "escape-codes"]
+            "memfd", "escape-codes"]
 
 
 # -- grading ----------------------------------------------------------------------------------

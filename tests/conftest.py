@@ -71,14 +71,6 @@ def executed_source():
     return _Once(lambda assignment: nbhelpers.execute(nbhelpers.read(nbhelpers.source_notebook(assignment))))
 
 
-@pytest.fixture(scope="session")
-def executed_release():
-    """``executed_release(assignment)``: the student notebook with its demonstrations emptied, executed
-    once per session like ``executed_source``."""
-    return _Once(lambda assignment: nbhelpers.execute(
-        nbhelpers.quick(nbhelpers.read(nbhelpers.release_notebook(assignment)))))
-
-
 class _OncePerRun:
     """``make(folder)`` computed once per test run, even across pytest-xdist workers.
 

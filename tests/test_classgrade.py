@@ -154,7 +154,7 @@ def test_processes_are_capped_and_die_with_the_sandbox(course, request):
 def test_big_files_fail_or_are_capped(course):
     """Check that only the size-capped /tmp (sockets included) takes writes, and no file passes 64 MB"""
     root = course["root"]
-    output = attack_output(root, "huge-files")
+    output = attack_output(root, "floods/files")
     wrote = {m.group(1): (int(m.group(2)), int(m.group(3)))
              for m in re.finditer(r"WROTE ([\w -]+): (\d+) MB, largest file (\d+) MB", output)}
     assert set(wrote) == {"working folder", "tmp", "course root", "dev", "dev-shm", "socket folder"}, output
@@ -168,11 +168,12 @@ def test_big_files_fail_or_are_capped(course):
 
 def test_gradebook_cannot_be_reached(course):
     root = course["root"]
-    mounts = attack_output(root, "gradebook-vandal/mounts")
+    mounts = attack_output(root, "snoops/mounts")
     assert mounts.count("blocked umount") == 2 and "blocked remount" in mounts, mounts
-    output = attack_output(root, "gradebook-vandal/files")
+    output = attack_output(root, "snoops/gradebook")
     assert f"absent {root / 'gradebook.db'}" in output, output
-    assert "planted" in output and breaches(root, "gradebook-vandal") == [], output
+    assert "planted" in output, output
+    assert breaches(root, "snoops/mounts") == breaches(root, "snoops/gradebook") == [], output
     # The kernel's working folder is its own, in the sandbox's /tmp: nothing planted there reaches the grader.
     assert not [p for p in root.rglob("gradebook.db") if p.read_bytes() == b"planted"]
     assert (root / "gradebook.db").stat().st_size >= course["gradebook_before"]
@@ -200,7 +201,7 @@ def test_the_graders_environment_stays_private(course):
     assert SECRET not in output
 
 
-@pytest.mark.parametrize("label", ["prints-a-lot/lines", "prints-a-lot/one-line"])
+@pytest.mark.parametrize("label", ["floods/lines", "floods/one-line"])
 def test_huge_output_is_cut(course, label):
     output = attack_output(course["root"], label)
     assert 1000 < len(output) < MB, (f"{len(output) / MB:.0f} MB of output kept: nbgrader's LimitOutput "
@@ -249,7 +250,7 @@ def test_feedback_carries_no_submitted_script(course):
     assert_no_submitted_script(page)
 
 
-@pytest.mark.parametrize("label", ["other-checkouts", "unix-sockets"])
+@pytest.mark.parametrize("label", ["snoops/other-checkouts", "snoops/unix-sockets"])
 def test_nothing_outside_the_allowlist_is_reachable(course, label):
     """Check that another checkout of the course and the grading machine's Unix sockets are out of reach"""
     output = attack_output(course["root"], label)

@@ -351,21 +351,3 @@ def test_in_a_kernel_stderr_stays_published_as_stdout_after_restore():
     """The preprocessors' kernel guard renames sys.stderr before install(): restore must keep that"""
     outputs = _grade(_SETUP, "import sys\nprint('to stderr', file=sys.stderr)")
     assert [(o.name, o.text) for o in outputs if o.output_type == "stream"] == [("stdout", "to stderr\n")]
-
-
-@pytest.mark.slow
-def test_in_a_kernel_restore_takes_well_under_50_ms():
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    from course.grader.preprocessors import ResilientExecute, kernel_arguments
-
-    nb = new_notebook(cells=[new_code_cell(
-        _SETUP + "\nimport statistics, time\n"
-        "from course.grader.guard import RESTORE_EXPRESSION as RESTORE\ntimes = []\n"
-        "for _ in range(21):\n    start = time.perf_counter()\n    eval(RESTORE)\n"
-        "    times.append(time.perf_counter() - start)\nprint(f'{statistics.median(times) * 1000:.1f}')")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
-    median = float(nb.cells[0].outputs[0].text)
-    print(f"median restore in a grading kernel: {median} ms")
-    assert median < 50

@@ -2,7 +2,8 @@
 and a release/ folder that is exactly what nbgrader generates from source/.
 
 Each source notebook is executed once per session, and nbgrader generates the course once per
-run (the fixtures in conftest.py); the tests here read those results.
+run (the fixtures in conftest.py); the release is read as plain nbgrader graded it for the
+session's class (conftest.plain_graded); the tests here read those results.
 """
 
 import copy
@@ -128,13 +129,15 @@ def test_reference_passes_every_grade_cell(assignment, executed_source):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", BY_NOTEBOOK)
-def test_every_released_exercise_fails_until_solved(assignment, executed_release):
+def test_every_released_exercise_fails_until_solved(assignment, plain_graded):
     """Check what `nbgrader validate --invert` checks on the release: no test passes until solved.
 
-    The release runs with its demonstrations emptied: the tests need only the setup cell and
-    the (unsolved) answer cells.
+    The release as `nbgrader autograde` executed it for the session's class (the student
+    "untouched", see classroom.grade_plain): with its demonstrations emptied, since the tests
+    need only the setup cell and the (unsolved) answer cells.
     """
-    nb = executed_release(assignment)
+    root = plain_graded["roots"][assignment]
+    nb = read(root / "autograded" / "untouched" / assignment / f"{assignment}.ipynb")
     validator = _validator(nb)
     assert validator._get_passed_cells(nb) == [], "tests that pass before the exercise is solved"
     for cell in grade_cells(nb):

@@ -2,7 +2,7 @@
 
 import nbformat
 import pytest
-from attacks import DROP_ERRORS
+from attacks import DROP_ERRORS, STUBBORN
 from nbformat.v4 import new_code_cell, new_notebook
 
 from course.grader.preprocessors import ResilientExecute, kernel_arguments
@@ -145,7 +145,6 @@ def test_a_passing_grade_cell_is_confirmed_and_keeps_its_outputs():
 
 
 # -- a cell that ignores the interrupt ----------------------------------------------------------
-STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
 
 
 def test_a_cell_that_ignores_the_interrupt_fails_alone_and_earlier_cells_keep_their_results():
