@@ -7,8 +7,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The tests run in this many pytest-xdist processes (the machine's cores are best; 0 runs them in one).
-PYTEST_WORKERS ?= 2
+# The tests run in this many pytest-xdist processes (0 runs them in one): one more than the cores,
+# because many tests spend part of their time waiting on a kernel, a server or a browser.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 # nbgrader runs `alembic` by name, so the venv's scripts must come first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -26,9 +27,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
+# `make lab LANG=ko` opens the Korean edition (ko/); so does a Korean locale (LANG=ko_KR.UTF-8).
+EDITION := $(if $(filter ko%,$(LANG)),ko/,)
 lab: install
+	LANG=$(if $(filter ko,$(LANG)),C.UTF-8,$(LANG)) \
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) \
-		release/01_parameters/01_parameters.ipynb
+		$(EDITION)release/01_parameters/01_parameters.ipynb
 
 # Installs nothing but the venv: a missing chromium or bubblewrap skips the tests that need it,
 # or fails here when COURSE_REQUIRE_BROWSER=1 / COURSE_REQUIRE_SANDBOX=1 (CI) asks for it.
@@ -48,10 +52,15 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 
-# Regenerate the student notebooks after every change to source/.
+# Regenerate the student notebooks after every change to source/ or to a translation (locale/):
+# the English release/, then the Korean edition's ko/source/ and ko/release/.
 release: install
 	@for a in $(ASSIGNMENTS); do \
 		$(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
+	done
+	$(BIN)/course edition build ko
+	@cd ko && for a in $(ASSIGNMENTS); do \
+		../$(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
 	done
 
 # Source notebooks are committed without outputs or widget state.

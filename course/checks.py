@@ -2,7 +2,9 @@
 
 Every check raises :class:`CheckFailure` (an ``AssertionError``) with a message
 that says what was called, what was expected, what came back and, when given,
-the misconception that most often produces that result.
+the misconception that most often produces that result. The message is in the notebook's
+language (:func:`course.i18n.use_language`); its words live in :mod:`course._check_messages`,
+which only ever sees text made here, never a checked value. A hint is shown as the test gave it.
 
 **Plain values only.** A check never runs code that came with the value it checks: no
 ``__eq__``, ``__bool__``, ``__float__``, ``__len__``, ``__iter__``, ``__repr__`` or
@@ -24,6 +26,7 @@ import math
 import numpy as np
 import torch
 
+from course import _check_messages as _say
 from course.spies import record_steps, refusing_all, replaced
 
 __all__ = ["CheckFailure", "expect_close", "expect_equal", "expect_raises", "expect_true", "expect_without",
@@ -82,8 +85,8 @@ def _describe_type(value) -> str:
     for base in _mro_of(cls)[1:]:
         for known, label in _KNOWN_BASES:
             if base is known:
-                return f"an object of type {_type_name(cls)}, a subclass of {label}"
-    return f"an object of type {_type_name(cls)}"
+                return _say.object_of_type(_type_name(cls), label)
+    return _say.object_of_type(_type_name(cls))
 
 
 def _is_tensor(value) -> bool:
@@ -98,11 +101,11 @@ def _plain(value, depth: int = 0):
         return value
     if kind is tuple or kind is list:
         if depth >= _DEPTH:
-            raise _NotPlain(f"a {_type_name(kind)} nested more than {_DEPTH} deep")
+            raise _NotPlain(_say.nested_too_deep(_type_name(kind), _DEPTH))
         try:
             items = [_plain(item, depth + 1) for item in value]
         except _NotPlain as error:
-            raise _NotPlain(f"a {_type_name(kind)} holding {error.description}") from None
+            raise _NotPlain(_say.holding(_type_name(kind), error.description)) from None
         return tuple(items) if kind is tuple else items
     if kind is np.bool_:
         return value is np.True_
@@ -113,8 +116,11 @@ def _plain(value, depth: int = 0):
         return int(value)
     if key in _NUMPY_FLOATS:
         return float(value)
-    raise _NotPlain("a tensor" if _is_tensor(value) else _show(value) + (
-        f" of type {_type_name(kind)}" if kind is torch.Size or kind is np.ndarray else ""))
+    if _is_tensor(value):
+        raise _NotPlain(_say.a_tensor())
+    if kind is torch.Size or kind is np.ndarray:
+        raise _NotPlain(_say.of_type(_show(value), _type_name(kind)))
+    raise _NotPlain(_show(value))
 
 
 def _values(tensor) -> np.ndarray:
@@ -152,7 +158,7 @@ def _show(value) -> str:
     if _is_tensor(value):
         return _short(f"tensor({_values(value).tolist()!r})")
     if kind is np.ndarray:
-        return _short(repr(value)) if value.dtype.kind in "biufc" else "a NumPy array of objects"
+        return _short(repr(value)) if value.dtype.kind in "biufc" else _say.numpy_objects()
     return _describe_type(value)
 
 
@@ -166,49 +172,40 @@ def _fail(call: str, detail: str, hint: str | None) -> None:
     message = f"{_as_text(call)}: {detail}"
     hint = _as_text(hint) if hint is not None else ""
     if hint:
-        message += f"\nHint: {hint}"
+        message += "\n" + _say.hint(hint)
     raise CheckFailure(message)
-
-
-def _advice(expected) -> str:
-    kind = type(expected)
-    if kind is tuple or kind is list:
-        return f"return a plain {_type_name(kind)} of plain Python values (int, float, bool, str)"
-    return f"return a plain {_type_name(kind)}"
 
 
 def _equality_problem(actual, expected) -> str | None:
     """Why ``actual`` does not equal ``expected`` (both plain values), or None if it does."""
     if _is_tensor(expected):
-        raise TypeError("expect_equal compares plain Python values; use expect_close for tensors")
+        raise TypeError(_say.equal_needs_values())
     try:
         want = _plain(expected)
     except _NotPlain as error:
-        return f"the expected value is {error.description}; expected values must be plain Python values"
+        return _say.foreign_expected(error.description)
     if _is_tensor(actual):
-        return (f"returned a tensor {_show(actual)}; expected the plain Python value {_show(expected)}. "
-                "Convert with int(...) or tuple(...).")
+        return _say.tensor_not_value(_show(actual), _show(expected))
     want_kind, kind = type(want), type(actual)
     if want_kind is tuple and (kind is list or kind is torch.Size or kind is np.ndarray):
-        return (f"returned {_show(actual)} of type {_type_name(kind)}; expected {_show(expected)} "
-                f"of type tuple.")
+        return _say.wrong_type(_show(actual), _type_name(kind), _show(expected), "tuple")
     try:
         got = _plain(actual)
     except _NotPlain as error:
-        return f"returned {error.description}; {_advice(want)}."
+        return _say.not_plain(error.description, _type_name(want_kind),
+                              sequence=want_kind is tuple or want_kind is list)
     if want_kind is int:
         if type(got) is bool:
-            return f"returned the bool {got!r}; expected the int {want!r}."
+            return _say.bool_not_int(repr(got), repr(want))
         if type(got) is not int:
-            return (f"returned {_show(actual)} of type {_type_name(kind)}; expected {_show(expected)} "
-                    f"of type int.")
+            return _say.wrong_type(_show(actual), _type_name(kind), _show(expected), "int")
     elif want_kind is float and (type(got) is int or type(got) is float) and kind is not np.bool_:
         if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
             return None
-        return f"returned {_show(actual)}; expected {_show(expected)}."
+        return _say.returned(_show(actual), _show(expected))
     if got == want:
         return None
-    return f"returned {_show(actual)}; expected {_show(expected)}."
+    return _say.returned(_show(actual), _show(expected))
 
 
 def expect_equal(actual: object, expected: object, *, call: str, hint: str | None = None) -> None:
@@ -227,16 +224,15 @@ def expect_equal(actual: object, expected: object, *, call: str, hint: str | Non
 
 def _closeness_problem(actual, expected, rtol: float, atol: float) -> str | None:
     if not _is_tensor(expected):
-        raise TypeError(f"expect_close needs a torch.Tensor as the expected value, not {_show(expected)}")
+        raise TypeError(_say.close_needs_tensor(_show(expected)))
     want = _values(expected)
     if not _is_tensor(actual):
         if id(type(actual)) not in _OWN:
-            return f"returned {_describe_type(actual)}; return a plain torch.Tensor."
-        return (f"returned {_type_name(type(actual))} {_show(actual)}; expected a tensor of shape "
-                f"{want.shape}.")
+            return _say.not_a_tensor(_describe_type(actual))
+        return _say.value_not_tensor(_type_name(type(actual)), _show(actual), str(want.shape))
     got = _values(actual)
     if got.shape != want.shape:
-        return f"returned shape {got.shape}; expected shape {want.shape}."
+        return _say.wrong_shape(str(got.shape), str(want.shape))
     with np.errstate(all="ignore"):
         # As PyTorch's .to(expected.dtype) then allclose(..., equal_nan=True) would, in NumPy.
         got = got.astype(want.dtype)
@@ -252,9 +248,8 @@ def _closeness_problem(actual, expected, rtol: float, atol: float) -> str | None
         difference = np.where(np.isnan(difference), np.inf, difference).reshape(-1)
         worst = int(difference.argmax())
         index = tuple(int(i) for i in np.unravel_index(worst, want.shape))
-        return (f"values differ. At index {index} it returned {a.reshape(-1)[worst].item():.6g} but "
-                f"expected {b.reshape(-1)[worst].item():.6g} (largest difference "
-                f"{difference[worst].item():.3g}).")
+        return _say.values_differ(str(index), f"{a.reshape(-1)[worst].item():.6g}",
+                                  f"{b.reshape(-1)[worst].item():.6g}", f"{difference[worst].item():.3g}")
 
 
 def expect_close(
@@ -302,8 +297,8 @@ def expect_raises(exception: type[BaseException], func, *args, call: str,
             return error
         if any(base is NotImplementedError for base in bases) or not any(base is Exception for base in bases):
             raise
-        _fail(call, f"raised {_raised(error)}; expected {_type_name(exception)}.", hint)
-    _fail(call, f"returned {_show(result)}; expected it to raise {_type_name(exception)}.", hint)
+        _fail(call, _say.raised_other(_raised(error), _type_name(exception)), hint)
+    _fail(call, _say.did_not_raise(_show(result), _type_name(exception)), hint)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -317,8 +312,7 @@ def expect_true(condition: bool, *, call: str, detail: str, hint: str | None = N
         return
     if condition is False or condition is np.False_:
         _fail(call, _as_text(detail), hint)
-    _fail(call, f"the test's condition is {_show(condition)}, not True or False, so it cannot be "
-                f"trusted (return plain Python values). {_as_text(detail)}", hint)
+    _fail(call, _say.untrusted_condition(_show(condition), _as_text(detail)), hint)
 
 
 def expect_without(forbidden: dict, func, *args, call: str, hint: str | None = None, **kwargs):
@@ -342,7 +336,5 @@ def expect_without(forbidden: dict, func, *args, call: str, hint: str | None = N
                 raise
     if calls:
         others = sorted(set(calls) - {calls[0]})
-        _fail(call, f"it called {calls[0]}, which this exercise asks you not to use (directly, or "
-                    "through a layer or function that calls it)"
-                    + (f"; it also called {', '.join(others)}." if others else "."), hint)
+        _fail(call, _say.forbidden_call(calls[0], others), hint)
     return result

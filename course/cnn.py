@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course.i18n import gettext as _
+
 __all__ = ["accuracy", "digit_images", "digits_cnn", "few_per_class", "train_cnn", "trained_digits_cnn"]
 
 
@@ -61,7 +63,8 @@ def few_per_class(labels: torch.Tensor, idx: torch.Tensor, classes, per_class: i
     for c in classes:
         of_class = idx[labels[idx] == c]
         if len(of_class) < per_class:
-            raise ValueError(f"only {len(of_class)} images of class {c}, asked for {per_class}")
+            raise ValueError(_("only {count} images of class {label}, asked for {wanted}").format(
+                count=len(of_class), label=c, wanted=per_class))
         picked.append(of_class[torch.randperm(len(of_class), generator=gen)[:per_class]])
     return torch.cat(picked)
 
@@ -78,13 +81,14 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> fl
 
 def train_cnn(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, train_idx: torch.Tensor,
               val_idx: torch.Tensor, epochs: int = 10, lr: float = 0.01, batch_size: int = 32,
-              seed: int = 0, progress: bool = True, desc: str = "training") -> list[dict]:
-    """Train ``model`` with Adam on cross-entropy for ``epochs`` 에포크 and return one dict per epoch.
+              seed: int = 0, progress: bool = True, desc: str | None = None) -> list[dict]:
+    """Train ``model`` with Adam on cross-entropy for ``epochs`` epochs and return one dict per epoch.
 
     Only parameters with ``requires_grad`` are updated. Mini-batches are shuffled by a generator
     seeded with ``seed`` (and dropout draws from a seeded global generator), so the same call gives
     the same result. Each dict holds ``epoch``, ``loss`` (mean training loss), ``train_acc`` and
-    ``val_acc``; with ``progress`` a tqdm bar shows them after each epoch.
+    ``val_acc``; with ``progress`` a tqdm bar (labelled ``desc``, by default "training" in the
+    notebook's language) shows them after each epoch.
     """
     from tqdm.auto import tqdm
 
@@ -92,6 +96,7 @@ def train_cnn(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, trai
     optimizer = torch.optim.Adam(trainable, lr=lr)
     gen = torch.Generator().manual_seed(seed)
     history = []
+    desc = _("training") if desc is None else desc
     bar = tqdm(range(1, epochs + 1), desc=desc, disable=not progress, leave=True)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -110,7 +115,7 @@ def train_cnn(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, trai
                    "train_acc": accuracy(model, images[train_idx], labels[train_idx]),
                    "val_acc": accuracy(model, images[val_idx], labels[val_idx])}
             history.append(row)
-            bar.set_postfix(train=f"{row['train_acc']:.3f}", val=f"{row['val_acc']:.3f}")
+            bar.set_postfix({_("train"): f"{row['train_acc']:.3f}", _("val"): f"{row['val_acc']:.3f}"})
     model.eval()
     return history
 

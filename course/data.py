@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from course.i18n import gettext
+
 __all__ = ["load_digits", "load_eeg", "load_photo", "moving_square_video"]
 
 
@@ -61,9 +63,10 @@ def moving_square_video(frames: int = 8, size: int = 16, square: int = 4,
     The clip is a video-like volume ``(C, D, H, W)`` for Conv3d: D is time.
     """
     if square > size:
-        raise ValueError(f"square={square} does not fit in a {size}x{size} frame")
+        raise ValueError(gettext("square={square} does not fit in a {size}x{size} frame").format(
+            square=square, size=size))
     if frames < 1 or step < 0:
-        raise ValueError("frames must be at least 1 and step must not be negative")
+        raise ValueError(gettext("frames must be at least 1 and step must not be negative"))
     clip = torch.zeros(1, frames, size, size)
     for t in range(frames):
         top = min(t * step, size - square)
@@ -85,10 +88,11 @@ def digit_picture(size: int = 8, index: int = 3) -> torch.Tensor:
     import torch.nn.functional as F
 
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be an int of at least 1, got {size!r}")
+        raise ValueError(gettext("size must be an int of at least 1, got {size}").format(size=repr(size)))
     images, _ = load_digits()
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
-        raise ValueError(f"index must be an int from 0 to {len(images) - 1}, got {index!r}")
+        raise ValueError(gettext("index must be an int from 0 to {last}, got {index}").format(
+            last=len(images) - 1, index=repr(index)))
     digit = images[index:index + 1]                                   # (1, 1, 8, 8)
     picture = F.interpolate(digit, size=(size, size), mode="bilinear", align_corners=True)[0, 0]
     low, high = picture.min(), picture.max()
@@ -110,6 +114,7 @@ def split_digits(*sizes: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
     images, labels = load_digits()
     X = images.flatten(1)  # (1797, 64): one row of 64 pixels per image
     if any(size < 0 for size in sizes) or sum(sizes) > len(X):
-        raise ValueError(f"sizes {sizes} do not fit into the {len(X)} digits")
+        raise ValueError(gettext("sizes {sizes} do not fit into the {count} digits").format(
+            sizes=sizes, count=len(X)))
     order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
     return (X, labels, *torch.split(order, [*sizes, len(X) - sum(sizes)]))

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
+from course.i18n import gettext as _
+
 __all__ = ["draw_read_counts", "draw_reads", "draw_windows", "read_counts", "show_curves", "show_histograms",
            "show_images", "show_signals"]
 
@@ -26,8 +28,8 @@ def _as_2d(image: torch.Tensor):
     if image.dim() == 3 and image.shape[0] == 3:
         return image.permute(1, 2, 0).clamp(0, 1).numpy()  # (3, H, W) -> (H, W, 3)
     if image.dim() != 2:
-        raise ValueError(f"cannot show a tensor of shape {tuple(image.shape)} as an image; "
-                         "pass (H, W), (1, H, W) or (3, H, W)")
+        raise ValueError(_("cannot show a tensor of shape {shape} as an image; "
+                           "pass (H, W), (1, H, W) or (3, H, W)").format(shape=tuple(image.shape)))
     return image.numpy()
 
 
@@ -35,7 +37,8 @@ def show_images(images: Sequence[torch.Tensor], titles: Sequence[str] | None = N
                 cmap: str = "gray", width: float = 3.0):
     """Show images side by side, each with its title and its (H, W) shape."""
     if titles is not None and len(titles) != len(images):
-        raise ValueError(f"got {len(images)} images but {len(titles)} titles")
+        raise ValueError(_("got {images} images but {titles} titles").format(images=len(images),
+                                                                               titles=len(titles)))
     fig, axes = plt.subplots(1, len(images), figsize=(width * len(images), width), squeeze=False)
     for i, (ax, image) in enumerate(zip(axes[0], images, strict=True)):
         pixels = _as_2d(image)
@@ -52,13 +55,14 @@ def show_signals(signals: Sequence[torch.Tensor], labels: Sequence[str],
                  title: str = "", offsets: Sequence[int] | None = None):
     """Plot 1-D signals on one axis; ``offsets`` shifts each one right (e.g. a conv's trim)."""
     if len(signals) != len(labels):
-        raise ValueError(f"got {len(signals)} signals but {len(labels)} labels")
+        raise ValueError(_("got {signals} signals but {labels} labels").format(signals=len(signals),
+                                                                                 labels=len(labels)))
     offsets = offsets or [0] * len(signals)
     fig, ax = plt.subplots(figsize=(9, 2.8))
     for signal, label, offset in zip(signals, labels, offsets, strict=True):
         values = signal.detach().cpu().flatten()
         ax.plot(range(offset, offset + len(values)), values.numpy(), label=label, lw=1)
-    ax.set_xlabel("position along the sequence")
+    ax.set_xlabel(_("position along the sequence"))
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
@@ -68,7 +72,8 @@ def show_signals(signals: Sequence[torch.Tensor], labels: Sequence[str],
 def show_histograms(tensors: Sequence[torch.Tensor], titles: Sequence[str], bins: int = 40):
     """Histogram the values of each tensor, one panel each, e.g. after different initialisers."""
     if len(tensors) != len(titles):
-        raise ValueError(f"got {len(tensors)} tensors but {len(titles)} titles")
+        raise ValueError(_("got {tensors} tensors but {titles} titles").format(tensors=len(tensors),
+                                                                                 titles=len(titles)))
     fig, axes = plt.subplots(1, len(tensors), figsize=(3 * len(tensors), 2.6), squeeze=False)
     for ax, tensor, title in zip(axes[0], tensors, titles, strict=True):
         ax.hist(tensor.detach().cpu().flatten().numpy(), bins=bins, color="tab:blue")
@@ -134,7 +139,8 @@ def draw_reads(ax, in_size, kernel_size, stride=1, padding=0, dilation=1, output
     """Draw the padded input as a grid (the border grey) and, in one colour per output, the cells
     each output (row, column) of ``outputs`` (at most four) reads."""
     if len(outputs) > len(_MARKS):
-        raise ValueError(f"can mark at most {len(_MARKS)} outputs, got {len(outputs)}")
+        raise ValueError(_("can mark at most {most} outputs, got {count}").format(most=len(_MARKS),
+                                                                                    count=len(outputs)))
     (h, w), (ph, pw) = in_size, _pair(padding)
     border = torch.ones(h + 2 * ph, w + 2 * pw)
     border[ph:ph + h, pw:pw + w] = 0
@@ -142,12 +148,15 @@ def draw_reads(ax, in_size, kernel_size, stride=1, padding=0, dilation=1, output
     for (color, dx, dy), index in zip(_MARKS, outputs, strict=False):
         mask, out_size = _cells_read(in_size, kernel_size, stride, padding, dilation, index)
         rows, cols = torch.nonzero(mask, as_tuple=True)
-        ax.scatter(cols + 0.5 + dx, rows + 0.5 + dy, s=26, color=color, label=f"output {index}")
+        ax.scatter(cols + 0.5 + dx, rows + 0.5 + dy, s=26, color=color,
+                   label=_("output {index}").format(index=index))
     ax.set_xticks([pw + c + 0.5 for c in range(w)], [str(c) for c in range(w)], fontsize=6)
     ax.set_yticks([ph + r + 0.5 for r in range(h)], [str(r) for r in range(h)], fontsize=6)
     ax.tick_params(length=0)
     ax.set(xlim=(0, w + 2 * pw), ylim=(h + 2 * ph, 0), aspect="equal")
-    ax.set_title(f"{title}\ninput {h}×{w} → output {out_size[0]}×{out_size[1]}", fontsize=9)
+    sizes = _("input {height}×{width} → output {out_height}×{out_width}").format(
+        height=h, width=w, out_height=out_size[0], out_width=out_size[1])
+    ax.set_title(f"{title}\n{sizes}", fontsize=9)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=7, frameon=False,
               handletextpad=0.1, columnspacing=0.8)
 
@@ -171,27 +180,30 @@ def draw_windows(ax, size: int, kernel: int, stride: int, padding: int):
     """Draw a padded 1-D input as boxes and, below it, every pooling window floor or ceil mode would
     consider: kept by both (blue), kept only by ``ceil_mode`` (green, dashed), dropped because it
     would start in the right-hand padding (red, dotted)."""
-    cells = ["pad"] * padding + [f"x{i}" for i in range(size)] + ["pad"] * padding
+    pad = _("pad")
+    cells = [None] * padding + [f"x{i}" for i in range(size)] + [None] * padding   # None: padding
     for i, label in enumerate(cells):
-        shade = "0.88" if label == "pad" else "white"
+        shade = "0.88" if label is None else "white"
         ax.add_patch(Rectangle((i, 0), 1, 1, facecolor=shade, edgecolor="k",
-                               hatch="//" if label == "pad" else None))
-        ax.text(i + 0.5, 0.5, label, ha="center", va="center", fontsize=9, backgroundcolor=shade)
+                               hatch="//" if label is None else None))
+        ax.text(i + 0.5, 0.5, pad if label is None else label, ha="center", va="center", fontsize=9,
+                backgroundcolor=shade)
     notes_at = max(8.4, len(cells) + 1.4)  # the notes start at the same place in panels of up to 7 cells
     room = size + 2 * padding - kernel
     n_floor, n_ceil = math.floor(room / stride) + 1, math.ceil(room / stride) + 1
     for w in range(n_ceil):
         start = w * stride
         if w < n_floor:
-            color, style, note = "tab:blue", "-", "kept by floor and by ceil"
+            color, style, note = "tab:blue", "-", _("kept by floor and by ceil")
         elif start < size + padding:
-            color, style, note = "tab:green", "--", "ceil_mode only: kept, sticks out past the end"
+            color, style, note = "tab:green", "--", _("ceil_mode only: kept, sticks out past the end")
         else:
-            color, style, note = "tab:red", ":", "ceil_mode: dropped, starts in the right padding"
+            color, style, note = "tab:red", ":", _("ceil_mode: dropped, starts in the right padding")
         y = -0.55 - 0.5 * w
         ax.add_patch(Rectangle((start + 0.05, y), kernel - 0.1, 0.35, fill=False, lw=2,
                                edgecolor=color, linestyle=style))
-        ax.text(notes_at, y + 0.17, f"window {w}: {note}", va="center", fontsize=8, color=color)
+        ax.text(notes_at, y + 0.17, _("window {index}: {note}").format(index=w, note=note), va="center",
+                fontsize=8, color=color)
     ax.set_xlim(-0.2, notes_at + 6.1)
     ax.set_ylim(-0.7 - 0.5 * n_ceil, 1.1)
     ax.axis("off")

@@ -12,6 +12,8 @@ import contextlib
 import functools
 import types
 
+from course.i18n import gettext as _
+
 __all__ = ["record_steps", "refusing", "refusing_all", "replaced"]
 
 _MISSING = object()
@@ -55,7 +57,7 @@ class Refused(RuntimeError):
 
 def _refuse(calls: list, label: str, *args, **kwargs):
     calls.append(label)
-    raise Refused(f"{label} may not be used here")
+    raise Refused(_("{label} may not be used here").format(label=label))
 
 
 def refusing(calls: list, label: str):
@@ -75,10 +77,12 @@ def refusing_all(forbidden: dict, calls: list) -> list:
     stand_ins = []
     for owner, names in forbidden.items():
         if type(names) is str:
-            raise TypeError(f"expect_without needs a tuple of names for {_name(owner)}, not one string")
+            raise TypeError(_("expect_without needs a tuple of names for {owner}, not one string").format(
+                owner=_name(owner)))
         for name in names:
             if not hasattr(owner, name):
-                raise AttributeError(f"expect_without: {_name(owner)} has no attribute {name!r}")
+                raise AttributeError(_("expect_without: {owner} has no attribute {name}").format(
+                    owner=_name(owner), name=repr(name)))
         stand_ins.append((owner, {name: refusing(calls, f"{_name(owner)}.{name}") for name in names}))
     return stand_ins
 

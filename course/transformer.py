@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course.i18n import gettext
+
 __all__ = ["MAX_LEN", "PAD", "VOCAB", "TinyTransformer", "accuracy", "attention_maps", "encode",
            "make_batch", "reverse_targets", "train_reverser", "trained_reverser"]
 
@@ -27,7 +29,8 @@ def encode(digits: str | list[int], length: int = MAX_LEN) -> torch.Tensor:
     """Token ids (1, length) of a digit string such as ``"3141"``, padded with ``PAD``."""
     values = [int(c) for c in digits] if isinstance(digits, str) else [int(c) for c in digits]
     if not 1 <= len(values) <= length or any(not 0 <= v <= 9 for v in values):
-        raise ValueError(f"need 1 to {length} digits 0-9, got {digits!r}")
+        raise ValueError(gettext("need 1 to {length} digits 0-9, got {digits}").format(
+            length=length, digits=repr(digits)))
     return torch.tensor([values + [PAD] * (length - len(values))])
 
 

@@ -446,18 +446,51 @@ def _nbgrader_batch(course: Path, prefix: str) -> dict:
     return runs
 
 
-def grade_plain(generated: Path, folder: Path) -> dict:
+# Graded in both editions by plain nbgrader, to compare cell by cell (tests/test_grading_e2e.py): the
+# reference of each (every cell passes only if no translated test text broke a test) and, for the
+# first, the partial answer (some cells pass, hidden tests included). The English course grades all
+# of them already: the references of the other assignments in "others", FIRST's students in "course".
+SAME_IN_KOREAN = ["01_parameters", "02_conv_dims", "06_softmax"]
+
+
+def _submit_korean(korean: Path) -> list:
+    """Submit the Korean class: the reference of SAME_IN_KOREAN, FIRST's partial answer; return its pairs."""
+    expected = []
+    for assignment in SAME_IN_KOREAN:
+        name = f"{assignment}.ipynb"
+        source = read(korean / "source" / assignment / name)
+        _submit(korean, "reference", Student(quick(source), None, name=name), assignment)
+        expected.append(["reference", assignment])
+    source = read(korean / "source" / FIRST / f"{FIRST}.ipynb")
+    release = read(korean / "release" / FIRST / f"{FIRST}.ipynb")
+    _submit(korean, "partial", Student(_partial(quick(release), source), None), FIRST)
+    expected.append(["partial", FIRST])
+    return expected
+
+
+def _grade_korean(generated_korean, korean: Path, runs: dict, expected: list) -> None:
+    """Copy the Korean course once it is generated (``generated_korean()``), submit its class, grade it."""
+    shutil.copytree(generated_korean(), korean)
+    expected += _submit_korean(korean)
+    runs.update(_nbgrader_batch(korean, "korean "))
+
+
+def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
     """Grade the class with plain nbgrader, as an instructor would: autograde, feedback, export.
 
-    Two copies of ``generated``, graded at once: ``folder``/course holds the students of
-    01_parameters that plain nbgrader can be trusted with (the same files `course grade` gets, see
+    Copies of ``generated``, graded at once: ``folder``/course holds the students of 01_parameters
+    that plain nbgrader can be trusted with (the same files `course grade` gets, see
     :func:`build_class`), ``folder``/others the reference and the untouched release of every other
-    assignment. Returns plain data (it may be computed by another pytest-xdist worker): ``root``
-    (the first course), ``roots`` (the course of each assignment), ``runs`` (each command's return
-    code, output and seconds; the second course's prefixed "others "), and ``expected``:
-    ``[student, assignment, {grade_id: passes}]`` for every submission.
+    assignment; with ``generated_korean`` (a function returning the generated Korean edition, called
+    while the others are graded), ``folder``/korean holds the Korean class of :func:`_submit_korean`,
+    graded at the same time. Returns plain data (it may
+    be computed by another pytest-xdist worker): ``root`` (the first course), ``roots`` (the course
+    of each assignment), ``runs`` (each command's return code, output and seconds; the other
+    courses' prefixed "others " and "korean "), ``expected``: ``[student, assignment, {grade_id:
+    passes}]`` for every English submission; ``korean`` (the Korean course) and ``korean_expected``
+    (``[student, assignment]`` of each Korean submission).
     """
-    plain, others = folder / "course", folder / "others"
+    plain, others, korean = folder / "course", folder / "others", folder / "korean"
     shutil.copytree(generated, plain)
     shutil.copytree(generated, others)
     students = build_class(plain, 0, {"copy": "", "socket": "", "abstract": ""})   # the ones used need none
@@ -476,15 +509,23 @@ def grade_plain(generated: Path, folder: Path) -> dict:
         expected.append(["reference", assignment, dict.fromkeys(points(source), True)])
         expected.append(["untouched", assignment, dict.fromkeys(points(source), False)])
         roots[assignment] = str(others)
+    korean_expected: list = []
     runs: dict = {}
-    second = threading.Thread(target=lambda: runs.update(_nbgrader_batch(others, "others ")))
-    second.start()
+    threads = [threading.Thread(target=lambda: runs.update(_nbgrader_batch(others, "others ")))]
+    if generated_korean is not None:
+        threads.append(threading.Thread(target=_grade_korean,
+                                        args=(generated_korean, korean, runs, korean_expected)))
+    for thread in threads:
+        thread.start()
     try:
         runs.update(_nbgrader_batch(plain, ""))
     finally:
-        second.join()
+        for thread in threads:
+            thread.join()
     print("plain nbgrader: " + ", ".join(f"{name} {run['seconds']:.0f} s" for name, run in runs.items()))
-    return {"root": str(plain), "roots": roots, "runs": runs, "expected": expected}
+    return {"root": str(plain), "roots": roots, "runs": runs, "expected": expected,
+            "korean": str(korean) if generated_korean is not None else None,
+            "korean_expected": korean_expected}
 
 
 def grade(generated: Path, tmp_path_factory) -> dict:

@@ -40,6 +40,8 @@ def _seeded_and_tidy():
     torch.manual_seed(0)
     yield
     plt.close("all")
+    os.environ.pop("COURSE_LANGUAGE", None)       # a test that chose Korean leaves English behind
+    matplotlib.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
 
 
 # -- computed once per session, shared by every test that reads them ------------------------------
@@ -119,6 +121,18 @@ def _generated(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def _generated_korean(tmp_path_factory):
+    return _OncePerRun(tmp_path_factory, "generated-ko",
+                       lambda folder: str(nbhelpers.generate_course(folder / "course", edition="ko")))
+
+
+@pytest.fixture(scope="session")
+def generated_korean_course(_generated_korean):
+    """Like ``generated_course``, for the Korean edition (the course folder ko/)."""
+    return Path(_generated_korean.get())
+
+
+@pytest.fixture(scope="session")
 def generated_course(_generated):
     """A course folder in which nbgrader (in the test process) generated every assignment: source/,
     release/, gradebook.db and the configuration; once per run. Read it, or copy it; don't change it."""
@@ -126,11 +140,11 @@ def generated_course(_generated):
 
 
 @pytest.fixture(scope="session")
-def _plain(tmp_path_factory, _generated):
+def _plain(tmp_path_factory, _generated, _generated_korean):
     import classroom
 
-    return _OncePerRun(tmp_path_factory, "plain",
-                       lambda folder: classroom.grade_plain(Path(_generated.get()), folder))
+    return _OncePerRun(tmp_path_factory, "plain", lambda folder: classroom.grade_plain(
+        Path(_generated.get()), folder, lambda: Path(_generated_korean.get())))
 
 
 @pytest.fixture(scope="session")
@@ -138,13 +152,16 @@ def plain_graded(_plain):
     """The session's class graded by plain nbgrader (see classroom.grade_plain), once per run.
 
     ``root`` (the course of 01_parameters), ``roots`` (the course of each assignment), ``runs`` (each
-    nbgrader command's ``returncode``, ``output`` and ``seconds``) and ``expected`` (``{(student,
-    assignment): {grade_id: passes}}``).
+    nbgrader command's ``returncode``, ``output`` and ``seconds``), ``expected`` (``{(student,
+    assignment): {grade_id: passes}}``), ``korean`` (the Korean edition's course, graded too) and
+    ``korean_expected`` (its ``(student, assignment)`` pairs).
     """
     done = _plain.get()
     return {"root": Path(done["root"]), "roots": {a: Path(root) for a, root in done["roots"].items()},
             "runs": done["runs"],
-            "expected": {(student, assignment): passes for student, assignment, passes in done["expected"]}}
+            "expected": {(student, assignment): passes for student, assignment, passes in done["expected"]},
+            "korean": Path(done["korean"]),
+            "korean_expected": [tuple(pair) for pair in done["korean_expected"]]}
 
 
 @pytest.fixture(scope="session")

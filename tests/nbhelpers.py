@@ -18,6 +18,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source"
 RELEASE = REPO / "release"
+EDITIONS = ("ko",)          # course folders of the translated editions, beside source/ (see course.editions)
 # An assignment is a folder of source/ holding a notebook named after it.
 ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").exists())
 
@@ -220,20 +221,22 @@ def execute(nb, timeout: int = 120):
             return executed
 
 
-def generate_course(root: Path, assignments=None) -> Path:
+def generate_course(root: Path, assignments=None, edition: str | None = None) -> Path:
     """A course folder at ``root``: the configuration, source/, and release/ plus gradebook.db made
     by ``nbgrader generate_assignment`` for every assignment, run in this process (one import of
-    nbgrader instead of one per command)."""
+    nbgrader instead of one per command). ``edition`` (``"ko"``) starts from that edition's course
+    folder (``ko/``) instead of the English one."""
     import shutil
 
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
+    course = REPO / edition if edition else REPO
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copy(course / "nbgrader_config.py", root)
     for assignment in assignments or ASSIGNMENTS:
-        shutil.copytree(SOURCE / assignment, root / "source" / assignment)
+        shutil.copytree(course / "source" / assignment, root / "source" / assignment)
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for assignment in assignments or ASSIGNMENTS:

@@ -108,6 +108,23 @@ CASES = {
 }
 
 
+# The Korean edition: its notebook of this assignment, cut to the title, the setup cell and the explorer.
+KOREAN = "02_conv_dims"
+
+
+def korean_notebook():
+    """The Korean release's title cell, setup cell (which chooses Korean) and explorer cell, as a notebook."""
+    nb = read(REPO / "ko" / "release" / KOREAN / f"{KOREAN}.ipynb")
+    title = next(c for c in nb.cells if c.cell_type == "markdown")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    explorer = next(c for c in code if "course.widgets" in c.source)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(title.source),
+                                               nbformat.v4.new_code_cell(code[0].source),
+                                               nbformat.v4.new_code_cell(explorer.source)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
 def _require_browser():
     """Skip without Chromium or Playwright, or fail when the environment demands a browser."""
     missing = fix = None
@@ -187,7 +204,7 @@ class Lab:
 def lab(tmp_path_factory):
     """Start JupyterLab on a notebook of every explorer cell and open it at 1366 × 768."""
     _require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     tmp_path = tmp_path_factory.mktemp("browser")
     work = tmp_path / "lab"
@@ -199,6 +216,7 @@ def lab(tmp_path_factory):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources.values()])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, str(work / "explorers.ipynb"))
+    nbformat.write(korean_notebook(), str(work / "korean.ipynb"))
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -222,21 +240,30 @@ def lab(tmp_path_factory):
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
         state = Lab(page, started + BUDGET_S, log, console)
         state.cells = {a: i for i, a in enumerate(sources)}
+        state.open_page = lambda: browser.new_page(viewport=VIEWPORT)
+        state.url = lambda name: f"{server.url}/lab/tree/{name}?token={server.token}"
         try:
-            state.stages.append("open the notebook")
-            page.goto(f"{server.url}/lab/tree/explorers.ipynb?token={server.token}",
-                      timeout=state.left_ms(60))
-            panel = state.panel = page.locator(".jp-NotebookPanel").first
-            expect(panel).to_be_visible(timeout=state.left_ms(60))
-            state.stages.append("wait for the kernel to be idle")
-            kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
-            expect(kernel_status).to_have_count(1, timeout=state.left_ms(60))
-            expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
-                "data-status", "idle", timeout=state.left_ms(30))
+            _open(state, "explorers.ipynb")
         except Exception as err:
             raise state.failure("open", err) from err
         yield state
     print(f"\nbrowser tests: {time.monotonic() - started:.1f} s in all")
+
+
+def _open(lab, name: str):
+    """Open notebook ``name`` in ``lab``'s page and wait for its kernel to be idle."""
+    from playwright.sync_api import expect
+
+    lab.stages.append(f"open {name}")
+    lab.page.goto(lab.url(name), timeout=lab.left_ms(60))
+    # The workspace may reopen other notebooks as tabs beside this one: take the one on show.
+    panel = lab.panel = lab.page.locator(".jp-NotebookPanel:visible").first
+    expect(panel).to_be_visible(timeout=lab.left_ms(60))
+    lab.stages.append("wait for the kernel to be idle")
+    kernel_status = lab.page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+    expect(kernel_status).to_have_count(1, timeout=lab.left_ms(60))
+    expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
+        "data-status", "idle", timeout=lab.left_ms(30))
 
 
 def _run_cell(lab, index: int):
@@ -323,3 +350,52 @@ def test_explorer_pictures_keep_their_size_and_stay_in_view(lab, name):
         raise lab.failure(name, err) from err
     finally:
         reference.close()
+
+
+HANGUL = re.compile("[가-힣]")
+
+
+def test_a_korean_notebook_shows_its_explorer_in_korean_and_follows_the_slider(lab):
+    """Check the Korean edition in the browser: Korean prose, a Korean explorer, native-size pictures"""
+    from playwright.sync_api import expect
+
+    from course.i18n import use_language
+
+    korean = Lab(lab.open_page(), lab.deadline, lab.log, lab.console)
+    korean.url = lab.url
+    use_language("ko")
+    reference = headless(KOREAN)
+    reference.stride.value += 1
+    try:
+        _open(korean, "korean.ipynb")
+        korean.stages.append("read the title")
+        title = korean.panel.locator(".jp-MarkdownOutput h1").first
+        expect(title).to_have_text(HANGUL, timeout=korean.left_ms(30))
+        korean.stages.append("run the setup cell")
+        cell = korean.panel.locator(".jp-Notebook .jp-Cell").nth(1)
+        cell.locator(".jp-InputArea-editor").click(timeout=korean.left_ms(10))
+        korean.page.keyboard.press("Control+Enter")
+        expect(cell.locator(".jp-InputPrompt", has_text=re.compile(r"\[\d+\]"))).to_have_count(
+            1, timeout=korean.left_ms(60))
+        korean.stages.append("run the explorer cell")
+        explorer = _run_cell(korean, 2)
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        status = explorer.locator(".course-status")
+        expect(status).to_have_text(HANGUL, timeout=korean.left_ms(10))
+        before = status.inner_text(timeout=korean.left_ms(10))
+        korean.stages.append("move the stride slider")
+        explorer.locator(".course-stride .noUi-handle").first.focus(timeout=korean.left_ms(10))
+        korean.page.keyboard.press("ArrowRight")
+        expect(status).not_to_have_text(before, timeout=korean.left_ms(30))
+        expect(status).to_have_text(HANGUL, timeout=korean.left_ms(10))
+        korean.page.wait_for_timeout(300)
+        explorer.screenshot(path=ARTIFACTS / "browser-korean.png", timeout=korean.left_ms(10))
+        korean.stages.append("check the picture sizes")
+        picture = explorer.locator("img.course-output-picture, .course-output-picture img").first
+        picture = _box(picture, korean)
+        assert (round(picture["width"]), round(picture["height"])) == _png_size(reference.output_image.value)
+    except Exception as err:
+        raise korean.failure("korean", err) from err
+    finally:
+        reference.close()
+        korean.page.close()

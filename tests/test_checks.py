@@ -495,3 +495,104 @@ def test_record_steps_keeps_a_copy_of_the_gradients_of_every_step():
     assert applied[0][0].tolist() == [2.0, 4.0] and applied[0][1] is None
     assert applied[1][0].tolist() == [20.0, 40.0]
     assert applied[2] == [None, None]
+
+
+# -- In Korean (course.i18n.use_language("ko")): the checks' own words; the test cell's stay as given --
+
+HANGUL = r"[\uac00-\ud7a3]"
+
+
+def test_a_failure_in_korean_labels_what_was_returned_and_expected_and_keeps_the_hint_as_given():
+    from course.i18n import use_language
+
+    use_language("ko")
+    with pytest.raises(CheckFailure) as info:
+        expect_equal(4, 5, call="conv_output_size(7, 3)", hint="+1을 잊었습니다 (forgot the +1)")
+    assert str(info.value) == ("conv_output_size(7, 3): 반환값은 4이지만 기댓값은 5입니다.\n"
+                               "힌트: +1을 잊었습니다 (forgot the +1)")
+    with pytest.raises(CheckFailure) as info:
+        expect_close(torch.zeros(2, 3), torch.zeros(3, 2), call="f()")
+    assert str(info.value) == "f(): 반환값의 모양은 (2, 3)이지만 기댓값의 모양은 (3, 2)입니다."
+    actual = torch.zeros(2, 3)
+    actual[1, 2] = 5.0
+    with pytest.raises(CheckFailure) as info:
+        expect_close(actual, torch.zeros(2, 3), call="f()")
+    assert str(info.value) == ("f(): 값이 다릅니다. 인덱스 (1, 2)에서 반환값은 5이지만 기댓값은 0입니다"
+                               "(가장 큰 차이 5).")
+    with pytest.raises(CheckFailure, match="반환값은 3이지만 ValueError 예외가 발생해야 합니다"):
+        expect_raises(ValueError, int, "3", call="int('3')")
+    with pytest.raises(CheckFailure, match=r"^f\(\): the mask is not binary$"):   # the test cell's own words
+        expect_true(False, call="f()", detail="the mask is not binary")
+
+
+def test_in_korean_the_checks_still_run_no_code_of_a_foreign_value():
+    from course.i18n import use_language
+
+    use_language("ko")
+    _LyingInt.asked.clear()
+    with pytest.raises(CheckFailure) as info:
+        expect_equal(_LyingInt(8), 7, call="f()")
+    assert str(info.value) == ("f(): 반환값은 int의 서브클래스인 _LyingInt 타입의 객체입니다. "
+                               "일반 int 값을 반환하십시오.")
+    assert _LyingInt.asked == []
+    liar = _Untouchable()
+    with pytest.raises(CheckFailure, match="요소 중 하나가 _Untouchable 타입의 객체인 tuple"):
+        expect_equal((liar, 2), (3, 2), call="f()")
+    with pytest.raises(CheckFailure, match="True나 False가 아니라 _Untouchable 타입의 객체이므로"):
+        expect_true(liar, call="f()", detail="d")
+    assert liar.asked == []
+
+
+def test_expect_without_speaks_korean_too():
+    from course.i18n import use_language
+
+    use_language("ko")
+    with pytest.raises(CheckFailure) as info:
+        expect_without(CONVOLUTIONS, lambda x, w: F.conv1d(x, w), torch.randn(1, 3, 8), torch.randn(4, 3, 3),
+                       call="conv1d_naive(x, w)", hint="커널 탭마다 반복하십시오")
+    assert str(info.value).startswith("conv1d_naive(x, w): torch.nn.functional.conv1d 함수를 호출했습니다. "
+                                      "이 연습 문제에서는")
+    assert str(info.value).endswith("\n힌트: 커널 탭마다 반복하십시오")
+    _assert_originals_back()
+    with pytest.raises(AttributeError, match="torch.nn.functional에는 'conv9d' 속성이 없습니다"):
+        expect_without({F: ("conv9d",)}, abs, 1, call="f()")
+    with pytest.raises(TypeError, match="이름의 tuple"):
+        expect_without({F: "conv1d"}, abs, 1, call="f()")
+
+
+def test_every_word_of_the_checks_has_korean_and_the_same_english_by_default():
+    """Check that each sentence builder of course._check_messages speaks Korean under use_language("ko")"""
+    import inspect
+    import re
+
+    from course import _check_messages
+    from course.i18n import use_language
+
+    def arguments(function):
+        values = {"depth": 50, "sequence": True, "others": ["torch.conv1d"]}
+        return {name: values.get(name, "X") for name in inspect.signature(function).parameters}
+
+    builders = [f for f in vars(_check_messages).values()
+                if inspect.isfunction(f) and f.__module__ == _check_messages.__name__]
+    english = {f.__name__: f(**arguments(f)) for f in builders}
+    assert len(builders) >= 20 and not any(re.search(HANGUL, text) for text in english.values())
+    assert english["returned"] == "returned X; expected X." and english["hint"] == "Hint: X"
+    use_language("ko")
+    for f in builders:
+        korean = f(**arguments(f))
+        assert re.search(HANGUL, korean), f"{f.__name__}: {korean!r}"
+    assert _check_messages.hint("X") == "힌트: X"
+    assert _check_messages.forbidden_call("a", []).startswith("a 함수를 호출했습니다.")
+
+
+def test_a_refusing_stand_in_says_so_in_korean():
+    from course.i18n import use_language
+    from course.spies import Refused, refusing
+
+    calls = []
+    with pytest.raises(Refused, match=r"^F.conv1d may not be used here$"):
+        refusing(calls, "F.conv1d")()
+    use_language("ko")
+    with pytest.raises(Refused, match=r"^F.conv1d: 여기서는 사용할 수 없습니다$"):
+        refusing(calls, "F.conv1d")(1, k=2)
+    assert calls == ["F.conv1d", "F.conv1d"]

@@ -226,20 +226,28 @@ def test_no_kernel_folder_is_left_behind(course):
 def test_a_second_run_reuses_every_job_and_restores_deleted_outputs(course):
     """Check that a second run changes nothing, reuses every job, and re-creates deleted results
 
-    (When a job has to be redone is checked by test_jobs_are_reused_only_while_nothing_changed.)
+    (When a job has to be redone is checked by test_jobs_are_reused_only_while_nothing_changed.) A
+    reused job is not recorded again, nor its feedback rewritten, unless something it wrote is gone.
     """
     root, students = course["root"], course["students"]
     before_csv, before_scores = (root / f"grades-{FIRST}.csv").read_text(), scores(root)
     gone = root / "autograded" / "partial" / FIRST
     shutil.rmtree(gone)
+    lost_page = root / "feedback" / "warns" / FIRST / f"{FIRST}.html"
+    lost_page.unlink()
+    pages = {p: p.stat().st_mtime_ns for p in (root / "feedback").rglob("*.html")}
     run = course_grade(root, "--workers=2")
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
     output = run.stdout + run.stderr
     reused = set(re.findall(r"^  (\S+): .*\[reused\]$", output, re.M))
     assert reused == {s for s, what in students.items() if what.passes is not None}, output
-    assert (gone / f"{FIRST}.ipynb").exists()
+    assert (gone / f"{FIRST}.ipynb").exists() and lost_page.exists()
     assert (root / f"grades-{FIRST}.csv").read_text() == before_csv
     assert scores(root) == before_scores
+    # Only what was deleted is recorded and written again: every other page is the one from before.
+    rewritten = {p.relative_to(root / "feedback").parts[0] for p, t in pages.items()
+                 if p.stat().st_mtime_ns != t}
+    assert rewritten == {"partial"}, rewritten
 
 
 # -- outputs: hidden tests, size, scripts, the terminal ---------------------------------------

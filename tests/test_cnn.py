@@ -1,5 +1,6 @@
 """Tests of course.cnn: the digits CNN, its training loop and the helpers of 11_cnn_transfer."""
 
+import pytest
 import torch
 from torch import nn
 
@@ -61,3 +62,23 @@ def test_accuracy_keeps_the_training_flag():
 def test_trained_digits_cnn_is_cached():
     """Check that the explorer's default model is trained once"""
     assert trained_digits_cnn() is trained_digits_cnn()
+
+
+def test_few_per_class_and_the_progress_bar_speak_korean(capsys):
+    """Check few_per_class's error and train_cnn's bar: English by default, Korean after use_language("ko")"""
+    from course.i18n import use_language
+
+    images, labels, train_idx, val_idx = digit_images()
+    with pytest.raises(ValueError, match=r"^only \d+ images of class 3, asked for 5000$"):
+        few_per_class(labels, train_idx, [3], 5000)
+    train_cnn(digits_cnn(), images, labels, train_idx[:32], val_idx[:16], epochs=1)
+    english = capsys.readouterr().err
+    assert "training" in english and "train=" in english and "val=" in english
+    use_language("ko")
+    with pytest.raises(ValueError, match=r"^클래스 3의 이미지는 \d+개뿐인데 5000개를 요청했습니다$"):
+        few_per_class(labels, train_idx, [3], 5000)
+    train_cnn(digits_cnn(), images, labels, train_idx[:32], val_idx[:16], epochs=1)
+    korean = capsys.readouterr().err
+    assert "학습" in korean and "학습=" in korean and "검증=" in korean and "training" not in korean
+    train_cnn(digits_cnn(), images, labels, train_idx[:32], val_idx[:16], epochs=1, desc="pretraining on 0-4")
+    assert "pretraining on 0-4" in capsys.readouterr().err

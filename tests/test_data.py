@@ -57,3 +57,18 @@ def test_split_digits_refuses_sizes_that_do_not_fit(sizes):
     with pytest.raises(ValueError, match="do not fit"):
         data.split_digits(*sizes)
 
+
+
+def test_argument_errors_speak_korean_after_use_language_ko():
+    """Check that the loaders' argument errors are Korean in the Korean edition and English by default"""
+    from course.i18n import use_language
+
+    with pytest.raises(ValueError, match=r"^square=5 does not fit in a 4x4 frame$"):
+        data.moving_square_video(size=4, square=5)
+    use_language("ko")
+    with pytest.raises(ValueError, match=r"^square=5인 정사각형은 4x4 프레임에 들어가지 않습니다$"):
+        data.moving_square_video(size=4, square=5)
+    with pytest.raises(ValueError, match="frames는 1 이상이어야 하고 step은 음수가 아니어야 합니다"):
+        data.moving_square_video(frames=0)
+    with pytest.raises(ValueError, match=r"^sizes \(1798,\): 숫자 이미지 1797개에 맞지 않습니다$"):
+        data.split_digits(1798)

@@ -52,3 +52,16 @@ def test_digit_picture_rejects_bad_arguments(kwargs, words):
 def test_digit_picture_is_exported():
     """Check that digit_picture is listed in course.data.__all__ next to the loaders."""
     assert "digit_picture" in data.__all__ and "load_digits" in data.__all__
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"size": 0}, "size는 1 이상의 int여야 합니다. 받은 값: 0"),
+    ({"index": 1797}, "index는 0부터 1796까지의 int여야 합니다. 받은 값: 1797"),
+])
+def test_digit_picture_explains_bad_arguments_in_korean(kwargs, words):
+    """Check that under use_language("ko") the argument errors are Korean, with the same values"""
+    from course.i18n import use_language
+
+    use_language("ko")
+    with pytest.raises(ValueError, match=f"^{words}$"):
+        data.digit_picture(**kwargs)

@@ -5,6 +5,7 @@ import re
 import subprocess
 import tomllib
 
+import pytest
 import yaml
 from nbhelpers import REPO
 
@@ -33,8 +34,17 @@ def conda_pins() -> dict[str, str]:
     return pins
 
 
+# Not on conda-forge: Binder's postBuild installs these from PyPI, at the same pin.
+PIP_ONLY_ON_BINDER = {"koreanize-matplotlib"}
+
+
 def test_environment_yml_has_the_same_packages_and_versions_as_pyproject():
-    assert conda_pins() == pip_pins()
+    pins = pip_pins()
+    assert conda_pins() == {name: v for name, v in pins.items() if name not in PIP_ONLY_ON_BINDER}
+    post_build = (REPO / "postBuild").read_text()
+    for name in PIP_ONLY_ON_BINDER:
+        line = rf"^python -m pip install --no-deps {name}=={re.escape(pins[name])}$"
+        assert re.search(line, post_build, re.M), f"postBuild must install {name}=={pins[name]}"
 
 
 def test_torch_is_pinned_to_the_cpu_build():
@@ -76,9 +86,43 @@ def test_readme_binder_badge_opens_the_first_notebook():
     assert link.group(2) == "lab/tree/release/01_parameters/01_parameters.ipynb"
 
 
+KOREAN_BINDER_LINK = re.compile(
+    r"^\[binder-ko\]: https://mybinder\.org/v2/gh/([^/\s]+/[^/\s]+)/HEAD\?urlpath=(\S+)$", re.M)
+
+
+def test_both_readmes_link_the_korean_edition_on_binder():
+    """Check that README.md and README.ko.md open the Korean edition's first notebook on Binder"""
+    for name in ("README.md", "README.ko.md"):
+        text = (REPO / name).read_text()
+        link = KOREAN_BINDER_LINK.search(text)
+        assert link and link.group(2) == "lab/tree/ko/release/01_parameters/01_parameters.ipynb", name
+        assert "(https://mybinder.org/badge_logo.svg)][binder-ko]" in text, name
+    assert "[README.ko.md](README.ko.md)" in (REPO / "README.md").read_text().split("\n## ")[0]
+
+
+def test_korean_readme_gives_the_two_setup_commands():
+    text = (REPO / "README.ko.md").read_text()
+    assert re.search(r"^make lab LANG=ko ", text, re.M) and re.search(r"^make test ", text, re.M)
+    assert "ko/release/01_parameters/01_parameters.ipynb" in text
+
+
+@pytest.mark.parametrize(("lang", "opens"), [("ko", "ko/release/"), ("ko_KR.UTF-8", "ko/release/"),
+                                             ("C.UTF-8", " release/"), ("en_US.UTF-8", " release/")])
+def test_make_lab_opens_the_edition_of_the_language(lang, opens):
+    """Check (without running it) which first notebook `make lab LANG=...` opens"""
+    done = subprocess.run(["make", "-n", "-W", "pyproject.toml", "lab", f"LANG={lang}"], cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    commands = done.stdout.replace("\\\n", " ")
+    line = next(x for x in commands.splitlines() if "jupyter lab" in x)
+    assert re.sub(r"\s+", " ", line).endswith(f"{opens}01_parameters/01_parameters.ipynb"), line
+    assert "LANG=ko " not in commands          # a bare `ko` is no locale: the server gets C.UTF-8
+
+
 def test_binder_slug_is_written_in_one_place():
-    """Check that a fork changes the Binder repository in one line of README.md, and nowhere else"""
+    """Check that a fork changes the Binder repository in the README lines that say so, and nowhere else"""
     slug = BINDER_LINK.search((REPO / "README.md").read_text()).group(1)
+    assert {KOREAN_BINDER_LINK.search((REPO / name).read_text()).group(1)
+            for name in ("README.md", "README.ko.md")} == {slug}
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
     places = []
     for name in tracked.stdout.splitlines():
@@ -87,7 +131,13 @@ def test_binder_slug_is_written_in_one_place():
             continue
         text = path.read_text(errors="replace")
         places += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if slug in line]
-    assert len(places) == 1, places
+    assert sorted(places) == sorted([f"README.md:{_line(REPO / 'README.md', '[binder]: ')}",
+                                     f"README.md:{_line(REPO / 'README.md', '[binder-ko]: ')}",
+                                     f"README.ko.md:{_line(REPO / 'README.ko.md', '[binder-ko]: ')}"]), places
+
+
+def _line(path, start):
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(start))
 
 
 def test_binder_start_script_runs_one_thread_and_hands_over():

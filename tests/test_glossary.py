@@ -84,3 +84,56 @@ def test_first_use_of_each_term_carries_its_korean_name(assignment):
             context = text[max(0, first.start() - 40): first.end() + 10].replace("\n", " ")
             problems.append(f"{english!r} first appears without {korean}: ...{context.strip()}...")
     assert not problems, "\n".join(problems)
+
+
+# -- the Korean edition (ko/): `합성곱(convolution)` on first use, then the Korean name -------------------
+KOREAN_PAIR = re.compile(r"([가-힣]+(?:[ -][가-힣]+)*) ?\(([A-Za-z][^()]*)\)")
+
+
+def korean_prose(assignment: str) -> str:
+    """All markdown of the Korean edition's notebook, with code, link targets and maths blanked out."""
+    nb = read(REPO / "ko" / "source" / assignment / f"{assignment}.ipynb")
+    text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for pattern in (FENCED, INLINE_CODE, LINK_TARGET, MATH):
+        text = pattern.sub(_blank, text)
+    return text
+
+
+def korean_word(term: str) -> re.Pattern:
+    # Particles attach on the right (합성곱은), so only the left side needs a boundary.
+    return re.compile(r"(?<![가-힣])" + re.escape(term))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_pair_in_the_korean_edition_is_the_glossarys(assignment):
+    """Check that each `한국어(English)` pair of the Korean edition uses the glossary's Korean name."""
+    problems = []
+    for korean, english in KOREAN_PAIR.findall(korean_prose(assignment)):
+        expected = GLOSSARY.get(english.lower())
+        if expected is not None and not korean.endswith(expected):
+            problems.append(f"{korean}({english}): the glossary says {expected}({english})")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_korean_edition_gives_each_term_its_english_on_first_use(assignment):
+    """Check that every glossary term of the English notebook first appears in Korean as `한국어(English)`."""
+    english_text, text = prose(assignment), korean_prose(assignment)
+    by_korean = {korean: english for english, korean in GLOSSARY.items()}
+    problems = []
+    for english, korean in GLOSSARY.items():
+        if first_plain_use(english_text, english, GLOSSARY) is None:
+            continue
+        blanked = text
+        for longer in by_korean:          # 배치 inside 배치 크기 is not a use of 배치
+            if longer != korean and korean in longer:
+                blanked = korean_word(longer).sub(_blank, blanked)
+        first = korean_word(korean).search(blanked)
+        if first is None:
+            problems.append(f"{korean}({english}) never appears")
+            continue
+        after = blanked[first.end():first.end() + len(english) + 2].lower()
+        if not (after.startswith(f"({english.lower()}") or after.startswith(f" ({english.lower()}")):
+            context = text[max(0, first.start() - 20): first.end() + 30].replace("\n", " ")
+            problems.append(f"{korean} first appears without ({english}): ...{context.strip()}...")
+    assert not problems, "\n".join(problems)

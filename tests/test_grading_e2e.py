@@ -12,12 +12,14 @@ stop. All are graded in the same batch, so one bad submission must not cost anyb
 """
 
 import csv
+import re
 
 import pytest
 from classroom import (
     FIRST,
     MB,
     PLAIN,
+    SAME_IN_KOREAN,
     assert_no_submitted_script,
     disguised_leaks,
     expected_scores,
@@ -170,3 +172,41 @@ def test_plain_feedback_hides_the_hidden_tests_and_runs_nothing(plain_graded, st
     assert disguised_leaks(plain_text(page), submitted) == []
     assert_no_submitted_script(page)
     assert len(page) < 2 * MB
+
+
+# -- the Korean edition, graded by the same commands in its own course folder (ko/) -----------------
+def _korean(plain_graded):
+    for name, run in plain_graded["runs"].items():
+        assert run["returncode"] == 0, f"nbgrader {name} failed:\n{run['output']}"
+    return plain_graded["korean"], plain_graded["korean_expected"]
+
+
+@pytest.mark.parametrize("assignment", SAME_IN_KOREAN)
+def test_the_same_answers_score_the_same_in_both_editions_cell_by_cell(plain_graded, assignment):
+    """Check that the same answers get exactly the same points per cell in Korean as in English"""
+    korean, pairs = _korean(plain_graded)
+    english = plain_graded["roots"][assignment]
+    students = [student for student, graded in pairs if graded == assignment]
+    assert "reference" in students
+    for student in students:
+        in_korean = _cell_scores(korean, student, assignment)
+        assert in_korean == _cell_scores(english, student, assignment), student
+        assert set(in_korean) == set(max_points(assignment))
+        if student == "reference":
+            assert sum(in_korean.values()) == sum(max_points(assignment).values())
+        else:      # some cells pass and some fail: partial credit, hidden tests included
+            assert 0 < sum(in_korean.values()) < sum(max_points(assignment).values()), student
+
+
+def test_korean_feedback_is_korean_and_hides_the_hidden_tests(plain_graded):
+    """Check that the Korean class's feedback shows Korean prose, and no hidden test where tests fail"""
+    korean, pairs = _korean(plain_graded)
+    hidden = hidden_lines(read(korean / "source" / FIRST / f"{FIRST}.ipynb"))
+    assert hidden, "the Korean notebook has hidden tests"
+    for student, assignment in pairs:
+        page = (korean / "feedback" / student / assignment / f"{assignment}.html").read_text()
+        text = plain_text(page)
+        assert "Score" in page and len(re.findall("[가-힣]", text)) > 500, (student, assignment)
+        if assignment == FIRST:
+            assert [line for line in hidden if line in text] == [], student
+            assert_no_submitted_script(page)

@@ -105,3 +105,54 @@ def test_draw_windows_sorts_the_windows_as_floor_and_ceil_mode_do(padding, kept)
     assert [to_hex(p.get_edgecolor()) for p in windows] == [to_hex(c) for c in kept]
     assert sum(t.get_text() == "pad" for t in ax.texts) == 2 * padding
     assert ax.get_title(loc="left") == f"L=5, kernel=2, stride=2, padding={padding}"
+
+
+# -- In Korean (use_language("ko")): the figures' own words; what the caller passes stays as given --
+# (Without a Hangul font matplotlib draws boxes and warns when it lays the figure out: that is the
+# environment's fonts, not the text these tests check.)
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_draw_reads_and_show_signals_label_in_korean():
+    import matplotlib.pyplot as plt
+
+    from course.i18n import use_language
+
+    use_language("ko")
+    fig, ax = plt.subplots()
+    plots.draw_reads(ax, (7, 7), 3, stride=2, padding=1, outputs=[(0, 0), (1, 2)], title="t")
+    assert ax.get_title() == "t\n입력 7×7 → 출력 4×4"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["출력 (0, 0)", "출력 (1, 2)"]
+    fig = plots.show_signals([torch.zeros(3)], ["입력"], title="제목")
+    assert fig.axes[0].get_xlabel() == "시퀀스 내 위치" and fig.axes[0].get_title() == "제목"
+
+
+def test_draw_windows_notes_and_padding_cells_in_korean():
+    import matplotlib.pyplot as plt
+
+    from course.i18n import use_language
+
+    _, ax = plt.subplots()
+    plots.draw_windows(ax, size=5, kernel=2, stride=2, padding=1)
+    english = [t.get_text() for t in ax.texts]
+    assert english.count("pad") == 2
+    assert "window 3: ceil_mode: dropped, starts in the right padding" in english
+    use_language("ko")
+    _, ax = plt.subplots()
+    plots.draw_windows(ax, size=5, kernel=2, stride=2, padding=1)
+    korean = [t.get_text() for t in ax.texts]
+    assert korean.count("패딩") == 2 and "pad" not in korean and "x0" in korean
+    assert "윈도 0: floor와 ceil 모두 유지" in korean
+    assert "윈도 3: ceil_mode에서도 버림: 오른쪽 패딩에서 시작함" in korean
+    assert ax.get_title(loc="left") == "L=5, kernel=2, stride=2, padding=1"      # symbols stay as they are
+
+
+def test_plot_argument_errors_speak_korean():
+    from course.i18n import use_language
+
+    use_language("ko")
+    with pytest.raises(ValueError, match=r"^모양이 \(2, 1, 4, 4\)인 텐서는 이미지로 보여 줄 수 없습니다"):
+        plots.show_images([torch.zeros(2, 1, 4, 4)])
+    with pytest.raises(ValueError, match="^신호는 2개인데 레이블은 1개입니다$"):
+        plots.show_signals([torch.zeros(2), torch.zeros(2)], ["only one"])
+    with pytest.raises(ValueError, match="^텐서는 1개인데 제목은 2개입니다$"):
+        plots.show_histograms([torch.zeros(2)], ["a", "b"])

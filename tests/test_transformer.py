@@ -90,3 +90,14 @@ def test_the_trained_model_reverses_new_sequences_and_is_cached():
     assert [m.shape for m in maps] == [(2, MAX_LEN, MAX_LEN)] * 2
     # layer 2 attends to the mirror image: query i puts most weight on key 4 - i
     assert [int(maps[1][0, i].argmax()) for i in range(5)] == [4, 3, 2, 1, 0]
+
+
+def test_encode_explains_a_bad_sequence_in_korean():
+    """Check encode's ValueError in English by default and in Korean after use_language("ko")"""
+    from course.i18n import use_language
+
+    with pytest.raises(ValueError, match=r"^need 1 to 8 digits 0-9, got '123456789'$"):
+        encode("123456789")
+    use_language("ko")
+    with pytest.raises(ValueError, match=r"^0-9의 숫자가 1개에서 8개 필요합니다\. 받은 값: '123456789'$"):
+        encode("123456789")

@@ -9,7 +9,8 @@
    never touches another. An unchanged job is reused, so an interrupted run can simply be
    started again.
 2. **Record, once** (:mod:`course.grader.record`): nbgrader's autograde in the real course
-   folder, replaying the outputs of step 1 into the gradebook and ``autograded/``.
+   folder, replaying the outputs of step 1 into the gradebook and ``autograded/`` (skipped for
+   a reused job whose record and feedback are still intact).
 3. **Report** (:mod:`course.grader.report`): feedback HTML per student, ``grades-<assignment>.csv``
    and a :class:`~course.grader.status.Status` per student.
 """
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from course.grader.config import load_course_config
 from course.grader.discover import Course, GradingError
 from course.grader.execute import JobSettings, job_environment, run_job
-from course.grader.record import record
+from course.grader.record import mark_recorded, record, still_recorded
 from course.grader.report import fill_scores, write_csv, write_feedback
 from course.grader.runner import JobRunner
 from course.grader.status import Status, StudentResult
@@ -94,10 +95,13 @@ def grade_class(course: Course, workers: int = 1, sandbox: bool = True, timeout:
             executed = course.work / "executed"
             recordable = [s for s, r in results.items() if r.status != Status.INVALID
                           and all((executed / s / f"{n}.ipynb").exists() for n in course.notebooks)]
-            record(course, config, recordable, results, timings)
+            unchanged = still_recorded(course, [s for s in recordable if results[s].reused])
+            fresh = [s for s in recordable if s not in unchanged]
+            record(course, config, fresh, results, timings)
             started = time.monotonic()
-            graded = [results[s] for s in recordable if results[s].status != Status.FAILED]
+            graded = [results[s] for s in fresh if results[s].status != Status.FAILED]
             list(pool.map(lambda r: write_feedback(course, r, runner()), graded))
+            mark_recorded(course, [r.student for r in graded])
     finally:
         for handle in runners:
             handle.close()

@@ -110,7 +110,19 @@ def main(argv=None) -> int:
                             "with nbgrader's zip_collect; files are matched by name: "
                             "<student>_..._<notebook>.ipynb, or <student>.zip / <student>/ "
                             "holding the notebooks")
+    edition = commands.add_parser(
+        "edition", help="the course in another language: update its catalogues, build it, check it",
+        description="Run it from the course root. update: bring locale/LANGUAGE/*.po in line with source/; "
+                    "build: write LANGUAGE/source/ and LANGUAGE/nbgrader_config.py (then `make release`); "
+                    "check: list untranslated and stale messages (exit 1 if any).")
+    edition.add_argument("action", choices=["update", "build", "check"])
+    edition.add_argument("language", help="the edition's language code, e.g. ko")
+    edition.add_argument("assignments", nargs="*", help="assignment ids (default: every assignment)")
     args = parser.parse_args(argv)
+    if args.command == "edition":
+        from course.editions.commands import run
+
+        return run(args.action, args.language, args.assignments)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
     return _grade(args)

@@ -15,6 +15,8 @@ import io
 
 import ipywidgets as widgets
 
+from course.i18n import gettext as _
+
 from ._controls import step_controls, tag
 
 _COLOURS = {"info": "#1f4e79", "ok": "#1b6e20", "warn": "#a04000", "error": "#b00020"}
@@ -163,16 +165,23 @@ class Explorer:
 
     def _agree(self, text: str, problem: str | None = None) -> None:
         """``PyTorch agrees: <text>``; after a ``problem`` (PyTorch agrees there is one) it is a warning."""
-        self._say(f"{problem} PyTorch agrees: {text}" if problem else f"PyTorch agrees: {text}",
-                  "warn" if problem else "ok")
+        if problem:
+            self._say(_("{problem} PyTorch agrees: {text}").format(problem=problem, text=text), "warn")
+        else:
+            self._say(_("PyTorch agrees: {text}").format(text=text), "ok")
 
     def _refuse(self, problem: str, error: str) -> None:
         """The settings have no output: say why, and what PyTorch said."""
-        self._say(f"{problem} PyTorch refuses too: {error}", "error")
+        self._say(_("{problem} PyTorch refuses too: {error}").format(problem=problem, error=error), "error")
 
     def _disagree(self, what: str, text: str) -> None:
-        """``The <what> and PyTorch disagree: <text>``, a warning that should never be seen."""
-        self._say(f"The {what} and PyTorch disagree: {text}", "warn")
+        """``The <what> and PyTorch disagree: <text>``, a warning that should never be seen.
+
+        ``what`` is ``"picture"``, ``"formula"`` or ``"explorer"``, translated here.
+        """
+        names = {"picture": _("picture"), "formula": _("formula"), "explorer": _("explorer")}
+        self._say(_("The {what} and PyTorch disagree: {text}").format(what=names.get(what, what), text=text),
+                  "warn")
 
     def _compare_shapes(self, geometry, input_shape: tuple[int, ...], torch_shape, torch_error,
                         same_values: str = "") -> None:
@@ -183,13 +192,16 @@ class Explorer:
         """
         g = geometry
         if g.valid and torch_shape == g.out_shape:
-            self._agree(f"{g.layer_code()} maps {shape_text(input_shape)} to {shape_text(torch_shape)}"
-                        f"{same_values}.")
+            self._agree(_("{layer} maps {input} to {output}{same_values}.").format(
+                layer=g.layer_code(), input=shape_text(input_shape), output=shape_text(torch_shape),
+                same_values=same_values))
         elif not g.valid and torch_error is not None:
             self._refuse(g.problem, torch_error)
         else:
-            seen = shape_text(torch_shape) if torch_shape else f"an error ({torch_error})"
-            self._disagree("picture", f"the picture has {g.size_label()}, PyTorch gives {seen}.")
+            seen = (shape_text(torch_shape) if torch_shape
+                    else _("an error ({error})").format(error=torch_error))
+            self._disagree("picture", _("the picture has {size}, PyTorch gives {seen}.").format(
+                size=g.size_label(), seen=seen))
 
     @property
     def message(self) -> str:

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import math
 
+from course.i18n import gettext as _
+
 
 def check_int(name: str, value, least: int | None = None, most: int | None = None) -> int:
     """Return ``value`` if it is an int within ``least``..``most`` (either may be None)."""
     if isinstance(value, bool) or not isinstance(value, int) \
             or (least is not None and value < least) or (most is not None and value > most):
         if least is not None and most is not None:
-            bounds = f" from {least} to {most}"
+            message = _("{name} must be an int from {least} to {most}, got {value}")
         elif least is not None:
-            bounds = f" of at least {least}"
+            message = _("{name} must be an int of at least {least}, got {value}")
         elif most is not None:
-            bounds = f" of at most {most}"
+            message = _("{name} must be an int of at most {most}, got {value}")
         else:
-            bounds = ""
-        raise ValueError(f"{name} must be an int{bounds}, got {value!r}")
+            message = _("{name} must be an int, got {value}")
+        raise ValueError(message.format(name=name, least=least, most=most, value=repr(value)))
     return value
 
 
@@ -36,14 +38,15 @@ def check_sizes(**sizes) -> None:
 def check_at_most(name: str, value: int, most: int) -> int:
     """Return ``value`` if it is at most ``most``: a limit of the picture rather than of PyTorch."""
     if value > most:
-        raise ValueError(f"{name} must be at most {most}, got {value!r}")
+        raise ValueError(_("{name} must be at most {most}, got {value}").format(name=name, most=most,
+                                                                               value=repr(value)))
     return value
 
 
 def check_bool(name: str, value) -> bool:
     """Return ``value`` if it is ``True`` or ``False``."""
     if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+        raise ValueError(_("{name} must be True or False, got {value}").format(name=name, value=repr(value)))
     return value
 
 
@@ -53,8 +56,13 @@ def check_choice(name: str, value, options: tuple, spelled: bool = False):
     The message lists the options as a tuple, or with ``spelled`` as ``1 or 2``.
     """
     if value not in options:
-        allowed = " or ".join(map(repr, options)) if spelled else f"one of {options}"
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+        if spelled:
+            message = _("{name} must be {allowed}, got {value}").format(
+                name=name, allowed=_(" or ").join(map(repr, options)), value=repr(value))
+        else:
+            message = _("{name} must be one of {options}, got {value}").format(
+                name=name, options=options, value=repr(value))
+        raise ValueError(message)
     return value
 
 
@@ -65,14 +73,16 @@ def _is_number(value) -> bool:
 def check_number(name: str, value, least: float, most: float) -> float:
     """Return ``value`` as a float if it is a number from ``least`` to ``most`` (nan is refused)."""
     if not _is_number(value) or not least <= value <= most:
-        raise ValueError(f"{name} must be a number from {least:g} to {most:g}, got {value!r}")
+        raise ValueError(_("{name} must be a number from {least:g} to {most:g}, got {value}").format(
+            name=name, least=least, most=most, value=repr(value)))
     return float(value)
 
 
 def check_positive(name: str, value) -> float:
     """Return ``value`` as a float if it is a finite number above 0."""
     if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise ValueError(_("{name} must be a positive number, got {value}").format(name=name,
+                                                                                  value=repr(value)))
     return float(value)
 
 
@@ -81,9 +91,12 @@ def check_numbers(name: str, values, least: int, most: int) -> tuple[float, ...]
     try:
         numbers = tuple(float(v) for v in values)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sequence of numbers, got {values!r}") from None
+        raise ValueError(_("{name} must be a sequence of numbers, got {values}").format(
+            name=name, values=repr(values))) from None
     if not least <= len(numbers) <= most:
-        raise ValueError(f"{name} must hold {least} to {most} numbers, got {len(numbers)}")
+        raise ValueError(_("{name} must hold {least} to {most} numbers, got {count}").format(
+            name=name, least=least, most=most, count=len(numbers)))
     if not all(math.isfinite(v) for v in numbers):
-        raise ValueError(f"{name} must be finite numbers, got {values!r}")
+        raise ValueError(_("{name} must be finite numbers, got {values}").format(name=name,
+                                                                                values=repr(values)))
     return numbers

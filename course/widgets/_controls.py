@@ -6,6 +6,8 @@ import math
 
 import ipywidgets as widgets
 
+from course.i18n import gettext as _
+
 _SLIDERS = {"int": widgets.IntSlider, "float": widgets.FloatSlider, "log": widgets.FloatLogSlider}
 
 
@@ -45,10 +47,10 @@ def step_controls(interval: int = 500) -> tuple[widgets.Play, widgets.IntSlider]
     The step slider is cheap to redraw, so it follows the mouse. The link is kernel-side,
     so the pair also works headless (tests drive ``play.value``).
     """
-    step = tag(widgets.IntSlider(value=0, min=0, max=0, description="window",
+    step = tag(widgets.IntSlider(value=0, min=0, max=0, description=_("window"),
                                  style={"description_width": "90px"}, layout=widgets.Layout(width="400px")),
                "step")
-    play = widgets.Play(value=0, min=0, max=0, interval=interval, description="play")
+    play = widgets.Play(value=0, min=0, max=0, interval=interval, description=_("play"))
     widgets.link((play, "value"), (step, "value"))
     widgets.link((play, "max"), (step, "max"))
     return play, step

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_bool
 from ._controls import tag
@@ -26,11 +28,12 @@ def read_digits(text: str, longest: int) -> tuple[str | None, str]:
     """``(digits, problem)``: the digits of ``text`` (spaces ignored), or None and what is wrong."""
     digits = "".join(str(text).split())
     if not digits:
-        return None, "Type 1 to 8 digits."
+        return None, _("Type 1 to 8 digits.")
     if not digits.isdigit() or not digits.isascii():
-        return None, f"Only the digits 0-9 can be typed, not {digits!r}."
+        return None, _("Only the digits 0-9 can be typed, not {digits}.").format(digits=repr(digits))
     if len(digits) > longest:
-        return None, f"At most {longest} digits: the model was trained on sequences of up to {longest}."
+        return None, _("At most {longest} digits: the model was trained on sequences of up to "
+                       "{longest}.").format(longest=longest)
     return digits, ""
 
 
@@ -52,15 +55,15 @@ class AttentionExplorer(Explorer):
             raise ValueError(problem)
         super().__init__()
         self.model, self._max_len, self._pad = trained_reverser()[0], MAX_LEN, PAD
-        self.sequence = tag(widgets.Text(value=digits, description="sequence", continuous_update=False,
+        self.sequence = tag(widgets.Text(value=digits, description=_("sequence"), continuous_update=False,
                                          style={"description_width": "70px"},
                                          layout=widgets.Layout(width="200px")), "sequence")
-        self.example = tag(widgets.Dropdown(options=[("examples…", "")] + [(e, e) for e in EXAMPLES],
+        self.example = tag(widgets.Dropdown(options=[(_("examples…"), "")] + [(e, e) for e in EXAMPLES],
                                             value="", layout=widgets.Layout(width="120px")), "example")
-        self.padding_mask = tag(widgets.ToggleButtons(options=[("on", True), ("off", False)],
+        self.padding_mask = tag(widgets.ToggleButtons(options=[(_("on"), True), (_("off"), False)],
                                                       value=padding_mask, style={"button_width": "48px"}),
                                 "padding-mask")
-        self.causal = tag(widgets.ToggleButtons(options=[("off", False), ("on", True)], value=causal,
+        self.causal = tag(widgets.ToggleButtons(options=[(_("off"), False), (_("on"), True)], value=causal,
                                                 style={"button_width": "48px"}), "causal")
         self.captions = [widgets.HTML(layout=widgets.Layout(width="205px")) for _ in range(4)]
         self.images = [picture(f"map-{layer}-{head}") for layer in (1, 2) for head in (1, 2)]
@@ -71,8 +74,9 @@ class AttentionExplorer(Explorer):
         self._watch([self.example], self._pick)
         panels = [column([caption, image], width="210px")
                   for caption, image in zip(self.captions, self.images, strict=True)]
-        self._finish([row([self.sequence, self.example, labelled("padding mask", self.padding_mask, "100px"),
-                           labelled("causal mask", self.causal, "90px")], gap=12),
+        self._finish([row([self.sequence, self.example,
+                           labelled(_("padding mask"), self.padding_mask, "100px"),
+                           labelled(_("causal mask"), self.causal, "90px")], gap=12),
                       row(panels, gap=6)],
                      below=[self.answer])
         self.update()
@@ -103,18 +107,22 @@ class AttentionExplorer(Explorer):
             self.pixels.append(map_pixels(weights, labels))
             show_png(self.images[index], png(self.pixels[-1]))
             top = weights[0].argmax()
-            self.captions[index].value = (f"<small><b>layer {layer + 1}, head {head + 1}</b>: query 0 → "
-                                          f"key {top} ({weights[0, top]:.2f})</small>")
+            self.captions[index].value = _("<small><b>layer {layer}, head {head}</b>: query 0 → key {top} "
+                                           "({weight:.2f})</small>").format(
+                layer=layer + 1, head=head + 1, top=top, weight=weights[0, top])
         guess = "".join(str(t) for t in self.prediction[:n].tolist())
         right = "".join(str(t) for t in target[:n].tolist())
         correct = sum(a == b for a, b in zip(guess, right, strict=True))
-        masks = (f"padding mask {'on' if self.padding_mask.value else 'off'}, "
-                 f"causal mask {'on' if self.causal.value else 'off'}")
-        self.answer.value = (f"<code>input {digits} → model {guess} · reversed {right}</code> "
-                             "<small>(rows: queries, columns: keys, · = padding; each row sums to 1)</small>")
+        masks = _("padding mask {padding}, causal mask {causal}").format(
+            padding=_("on") if self.padding_mask.value else _("off"),
+            causal=_("on") if self.causal.value else _("off"))
+        self.answer.value = _("<code>input {digits} → model {guess} · reversed {right}</code> "
+                              "<small>(rows: queries, columns: keys, · = padding; each row sums to "
+                              "1)</small>").format(digits=digits, guess=guess, right=right)
         kind = "ok" if correct == n else "warn"
-        self._say(f"{masks}: the model reverses {digits} into {guess}, {correct} of {n} digits right "
-                  f"(the answer is {right}).", kind)
+        self._say(_("{masks}: the model reverses {digits} into {guess}, {correct} of {n} digits right "
+                    "(the answer is {right}).").format(masks=masks, digits=digits, guess=guess,
+                                                       correct=correct, n=n, right=right), kind)
 
 
 def attention_explorer(sequence: str = "31415", padding_mask: bool = True,

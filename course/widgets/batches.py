@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, picture, row, show_png
 from ._checks import check_bool, check_int
 from ._controls import slider, tag
@@ -51,9 +53,10 @@ class BatchPlan:
 
     def no_step_problem(self) -> str:
         """Why training makes no step when the loader yields no batch, in words a student can act on."""
-        return (f"No step at all: every sample is dropped. With drop_last=True only full batches count, "
-                f"and {self.num_samples} samples do not fill one batch of {self.batch_size}. "
-                "Lower the batch size or untick drop_last.")
+        return _("No step at all: every sample is dropped. With drop_last=True only full batches count, "
+                 "and {samples} samples do not fill one batch of {batch_size}. "
+                 "Lower the batch size or untick drop_last.").format(samples=self.num_samples,
+                                                                     batch_size=self.batch_size)
 
     def loader_code(self) -> str:
         """The DataLoader these settings describe."""
@@ -122,10 +125,11 @@ def loader_length(plan: BatchPlan) -> int:
 # -- text ---------------------------------------------------------------------------
 def _sizes_text(sizes: tuple[int, ...]) -> str:
     if len(sizes) <= 4:
-        return "batch sizes " + ", ".join(map(str, sizes))
+        return _("batch sizes {sizes}").format(sizes=", ".join(map(str, sizes)))
     if len(set(sizes)) == 1:
-        return f"{len(sizes)} batches of {sizes[0]}"
-    return f"{len(sizes) - 1} batches of {sizes[0]}, then one of {sizes[-1]}"
+        return _("{count} batches of {size}").format(count=len(sizes), size=sizes[0])
+    return _("{count} batches of {size}, then one of {last}").format(count=len(sizes) - 1, size=sizes[0],
+                                                                     last=sizes[-1])
 
 
 def epoch_lines(plan: BatchPlan, layout: BatchLayout) -> list[str]:
@@ -134,12 +138,16 @@ def epoch_lines(plan: BatchPlan, layout: BatchLayout) -> list[str]:
     for e, sizes in enumerate(layout.sizes):
         first, dropped = layout.first_step(e), int(layout.dropped[e].sum())
         if not sizes:
-            lines.append(f"epoch {e + 1}: no step; all {dropped} samples dropped")
+            lines.append(_("epoch {epoch}: no step; all {dropped} samples dropped").format(epoch=e + 1,
+                                                                                          dropped=dropped))
             continue
-        steps = f"step {first}" if len(sizes) == 1 else f"steps {first}–{first + len(sizes) - 1}"
-        line = f"epoch {e + 1}: {steps} · {_sizes_text(sizes)}"
+        steps = (_("step {first}").format(first=first) if len(sizes) == 1
+                 else _("steps {first}–{last}").format(first=first, last=first + len(sizes) - 1))
+        line = _("epoch {epoch}: {steps} · {sizes}").format(epoch=e + 1, steps=steps,
+                                                            sizes=_sizes_text(sizes))
         if dropped:
-            line += f" · {dropped} sample{'s' * (dropped != 1)} dropped"
+            line += (_(" · {dropped} sample dropped") if dropped == 1
+                     else _(" · {dropped} samples dropped")).format(dropped=dropped)
         lines.append(line)
     return lines
 
@@ -159,9 +167,9 @@ class BatchExplorer(Explorer):
         super().__init__()
         self.seed = seed
         wide = {"label_width": "110px", "width": "340px"}
-        self.num_samples = slider("data set size", num_samples, 1, MAX_SAMPLES, css="num_samples", **wide)
-        self.batch_size = slider("batch size", batch_size, 1, MAX_BATCH_SIZE, css="batch_size", **wide)
-        self.epochs = slider("epochs", epochs, 1, MAX_EPOCHS, css="epochs", **wide)
+        self.num_samples = slider(_("data set size"), num_samples, 1, MAX_SAMPLES, css="num_samples", **wide)
+        self.batch_size = slider(_("batch size"), batch_size, 1, MAX_BATCH_SIZE, css="batch_size", **wide)
+        self.epochs = slider(_("epochs"), epochs, 1, MAX_EPOCHS, css="epochs", **wide)
         self.drop_last = tag(widgets.Checkbox(value=drop_last, description="drop_last", indent=False),
                              "drop_last")
         self.shuffle = tag(widgets.Checkbox(value=shuffle, description="shuffle", indent=False), "shuffle")
@@ -199,26 +207,35 @@ class BatchExplorer(Explorer):
 
         steps, last, dropped = layout.steps_per_epoch, layout.last_batch_size, layout.dropped_per_epoch
         if steps:
-            self.steps_text.value = f"<b>steps per epoch: {steps}</b> = {p.formula()}"
+            self.steps_text.value = _("<b>steps per epoch: {steps}</b> = {formula}").format(
+                steps=steps, formula=p.formula())
         else:
-            self.steps_text.value = (f"<b>steps per epoch: 0</b> = {p.formula()}: "
-                                     "no step at all, every sample is dropped")
-        self.total_text.value = (f"<b>total steps: {layout.total_steps}</b> = {p.epochs} "
-                                 f"epoch{'s' * (p.epochs != 1)} × {steps}")
-        last_text = f"{last} sample{'s' * (last != 1)}" if last else "none"
-        dropped_text = f"all {dropped}" if dropped == p.num_samples else str(dropped)
-        self.details_text.value = (f"last batch of an epoch: {last_text} · "
-                                   f"samples dropped per epoch: {dropped_text}")
+            self.steps_text.value = _("<b>steps per epoch: 0</b> = {formula}: no step at all, every sample "
+                                      "is dropped").format(formula=p.formula())
+        total = (_("<b>total steps: {total}</b> = {epochs} epoch × {steps}") if p.epochs == 1
+                 else _("<b>total steps: {total}</b> = {epochs} epochs × {steps}"))
+        self.total_text.value = total.format(total=layout.total_steps, epochs=p.epochs, steps=steps)
+        last_text = ((_("{count} sample") if last == 1 else _("{count} samples")).format(count=last) if last
+                     else _("none"))
+        dropped_text = (_("all {dropped}").format(dropped=dropped) if dropped == p.num_samples
+                        else str(dropped))
+        self.details_text.value = _("last batch of an epoch: {last} · samples dropped per epoch: "
+                                    "{dropped}").format(last=last_text, dropped=dropped_text)
         self.code_text.value = f"<code>{p.loader_code()}</code>"
-        order = "shuffled anew in every epoch" if p.shuffle else "in the data set's order"
-        legend = (f"One row per epoch, samples {order}; each colour is one step (one batch), and the "
-                  "number above it is the step's global number. The band under each row shades every sample "
-                  f"by its number, from pale (sample 0) to dark (sample {p.num_samples - 1}): in order it is "
-                  "a smooth ramp, shuffled it is speckled.")
+        # The picture's words (epoch, step, dropped) stay English, in a font without Hangul: the
+        # translations of this legend say what they mean.
+        legend = (_("One row per epoch, samples shuffled anew in every epoch; each colour is one step (one "
+                    "batch), and the number above it is the step's global number. The band under each row "
+                    "shades every sample by its number, from pale (sample 0) to dark (sample {last}): in "
+                    "order it is a smooth ramp, shuffled it is speckled.") if p.shuffle
+                  else _("One row per epoch, samples in the data set's order; each colour is one step (one "
+                         "batch), and the number above it is the step's global number. The band under each "
+                         "row shades every sample by its number, from pale (sample 0) to dark (sample "
+                         "{last}): in order it is a smooth ramp, shuffled it is speckled.")
+                  ).format(last=p.num_samples - 1)
         if dropped:
-            legend += " Grey cells were dropped" + (
-                " (drawn at the end in increasing order; the DataLoader never yields them)."
-                if p.shuffle else ".")
+            legend += (_(" Grey cells were dropped (drawn at the end in increasing order; the DataLoader "
+                         "never yields them).") if p.shuffle else _(" Grey cells were dropped."))
         self.caption.value = "<br>".join([legend, *self.lines])
         self._check_against_pytorch(p, layout)
 
@@ -228,14 +245,20 @@ class BatchExplorer(Explorer):
         agree = length == formula_steps and set(layout.steps_counted) == {length}
         what = f"len(DataLoader(...)) = {length}"
         if agree and not length:
-            self._agree(f"{what}, and the loop yields no batch.", problem=p.no_step_problem())
+            self._agree(_("{what}, and the loop yields no batch.").format(what=what),
+                        problem=p.no_step_problem())
         elif agree:
-            self._agree(f"{what}, the same as {p.formula()} steps per epoch, and looping over the DataLoader "
-                        f"for {p.epochs} epoch{'s' * (p.epochs != 1)} made {layout.total_steps} steps.")
+            made = (_("{what}, the same as {formula} steps per epoch, and looping over the DataLoader for "
+                      "{epochs} epoch made {total} steps.") if p.epochs == 1
+                    else _("{what}, the same as {formula} steps per epoch, and looping over the DataLoader "
+                           "for {epochs} epochs made {total} steps."))
+            self._agree(made.format(what=what, formula=p.formula(), epochs=p.epochs,
+                                    total=layout.total_steps))
         else:
             loop = ", ".join(map(str, layout.steps_counted))
-            self._disagree("formula", f"{p.formula()} steps per epoch, but {what} "
-                                      f"and the loop yielded {loop} batches per epoch.")
+            self._disagree("formula", _("{formula} steps per epoch, but {what} and the loop yielded {loop} "
+                                        "batches per epoch.").format(formula=p.formula(), what=what,
+                                                                     loop=loop))
 
 
 def batch_explorer(num_samples: int = 10, batch_size: int = 4, epochs: int = 2, drop_last: bool = False,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course.i18n import gettext as _
+
 from ._raster import cell_size
 from ._text import font
 
@@ -90,7 +92,8 @@ def batch_layout(num_samples: int, batches) -> BatchLayout:
         used = [s for b in epoch for s in b]
         seen = set(used)
         if len(seen) != len(used) or not seen <= set(range(num_samples)):
-            raise ValueError(f"epoch {e + 1} does not use each of the {num_samples} samples at most once")
+            raise ValueError(_("epoch {epoch} does not use each of the {samples} samples at most "
+                               "once").format(epoch=e + 1, samples=num_samples))
         order[e] = used + [s for s in range(num_samples) if s not in seen]
         position = 0
         for k, b in enumerate(epoch):
@@ -170,7 +173,8 @@ def picture_pixels(layout: BatchLayout, cells: np.ndarray) -> np.ndarray:
         canvas[below:below + BAND, [_MARGIN, _MARGIN + n * cell]] = _LINE
 
     image = Image.fromarray(canvas)
-    # Pillow's compact font: the labels were sized to it.
+    # Pillow's compact font: the labels were sized to it. It has no Hangul, so the words drawn here
+    # (epoch, step, dropped) stay English in every language; the explorer's legend explains them.
     draw, small = ImageDraw.Draw(image), font(11, builtin=True)
     numbers = cell >= 16 and small.getlength(str(n - 1)) <= cell - 4
     for e in range(epochs):

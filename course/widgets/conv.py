@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_choice, check_sizes
 from ._controls import slider, tag
@@ -67,9 +69,9 @@ class ConvGeometry:
         if self.valid:
             return None
         spanned = len(self.span((0,)))
-        return (f"No valid output: the dilated kernel spans d·(k − 1) + 1 = {spanned} "
-                f"cells, but the padded input has only n + 2p = {self.padded_size}. "
-                "Use a smaller kernel or dilation, or more padding.")
+        return _("No valid output: the dilated kernel spans d·(k − 1) + 1 = {spanned} cells, but the padded "
+                 "input has only n + 2p = {padded}. Use a smaller kernel or dilation, or more "
+                 "padding.").format(spanned=spanned, padded=self.padded_size)
 
     @property
     def out_shape(self) -> tuple[int, ...]:
@@ -84,7 +86,7 @@ class ConvGeometry:
     def output_position(self, step: int) -> tuple[int, ...]:
         """The output cell the ``step``-th window writes, in row-major order."""
         if not 0 <= step < self.steps:
-            raise IndexError(f"step {step} is outside 0..{self.steps - 1}")
+            raise IndexError(_("step {step} is outside 0..{last}").format(step=step, last=self.steps - 1))
         return tuple(int(i) for i in np.unravel_index(step, self.out_shape))
 
     def _axis_taps(self, index: int) -> list[int]:
@@ -119,14 +121,14 @@ class ConvGeometry:
         room = n + 2 * p - d * (k - 1) - 1
         text = f"= ⌊({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{room} / {s}⌋ + 1 = {room // s + 1}"
         if self.dims == 2:
-            text += "   (W_out the same)"
+            text += "   " + _("(W_out the same)")
         return text
 
     def size_label(self) -> str:
         """``output size: 4 × 4`` (or ``output size: none`` when there is no valid output)."""
         if not self.valid:
-            return "output size: none"
-        return "output size: " + " × ".join(str(o) for o in self.out_shape)
+            return _("output size: none")
+        return _("output size: {size}").format(size=" × ".join(str(o) for o in self.out_shape))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -244,15 +246,16 @@ class ConvExplorer(Explorer):
         check_choice("kernel", kernel, KERNELS)
         super().__init__()
         self.dims = dims
-        self.size = slider("input size", size, 1, 16 if dims == 2 else 32, css="size")
-        self.kernel_size = slider("kernel size", kernel_size, 1, 7, css="kernel_size")
-        self.stride = slider("stride", stride, 1, 4, css="stride")
-        self.padding = slider("padding", padding, 0, 4, css="padding")
-        self.dilation = slider("dilation", dilation, 1, 4, css="dilation")
-        self.values = tag(widgets.ToggleButtons(options=[("cells", "cells"), ("image values", "image")],
+        self.size = slider(_("input size"), size, 1, 16 if dims == 2 else 32, css="size")
+        self.kernel_size = slider(_("kernel size"), kernel_size, 1, 7, css="kernel_size")
+        self.stride = slider(_("stride"), stride, 1, 4, css="stride")
+        self.padding = slider(_("padding"), padding, 0, 4, css="padding")
+        self.dilation = slider(_("dilation"), dilation, 1, 4, css="dilation")
+        self.values = tag(widgets.ToggleButtons(options=[(_("cells"), "cells"), (_("image values"), "image")],
                                                 value=values, style={"button_width": "115px"}), "values")
-        self.kernel = widgets.Dropdown(options=KERNELS, value=kernel, description="kernel",
-                                       style={"description_width": "90px"},
+        names = {"edge": _("edge"), "blur": _("blur"), "sharpen": _("sharpen")}
+        self.kernel = widgets.Dropdown(options=[(names[k], k) for k in KERNELS], value=kernel,
+                                       description=_("kernel"), style={"description_width": "90px"},
                                        layout=widgets.Layout(width="220px"))
 
         self.input_caption, self.output_caption = widgets.HTML(), widgets.HTML()
@@ -268,7 +271,7 @@ class ConvExplorer(Explorer):
         self._stepper(500, self.redraw)
         self.step.layout.width = "300px"
         controls = column([self.size, self.kernel_size, self.stride, self.padding, self.dilation,
-                           labelled("show", self.values), self.kernel, self.play, self.step],
+                           labelled(_("show"), self.values), self.kernel, self.play, self.step],
                           width="350px", min_width="350px")
         panels = [column([self.input_caption, self.input_image]),
                   column([self.output_caption, self.output_image, self.scale_text])]
@@ -291,7 +294,7 @@ class ConvExplorer(Explorer):
         self._feature = feature_map(g, self.kernel.value) if image_mode and g.valid else None
         self._feature_levels = _unit_range(self._feature) if self._feature is not None else None
         self._input_base = input_colours(g, sample_input(g.dims, g.size).numpy() if image_mode else None)
-        what = "padded input" if g.padding else "input (no padding)"
+        what = _("padded input") if g.padding else _("input (no padding)")
         self.input_caption.value = f"{what}: {' × '.join([str(g.padded_size)] * g.dims)}"
 
         self.size_text.value = f"<b>{g.size_label()}</b>"
@@ -312,7 +315,7 @@ class ConvExplorer(Explorer):
         show_png(self.input_image, png(grid_pixels(self.input_cells, cell, border=outline)))
         if not g.valid:
             self.output_cells = np.zeros((0, 0, 3))
-            self.output_caption.value = "output: none (see the message below)"
+            self.output_caption.value = _("output: none (see the message below)")
             self.scale_text.value = ""
             show_png(self.output_image, png(blank(cell)))
             return
@@ -324,7 +327,8 @@ class ConvExplorer(Explorer):
         else:
             self.scale_text.value = ""
         position = g.output_position(step)
-        caption = f"output: {' × '.join(map(str, g.out_shape))}, writing [{', '.join(map(str, position))}]"
+        caption = _("output: {shape}, writing [{position}]").format(shape=" × ".join(map(str, g.out_shape)),
+                                                                     position=", ".join(map(str, position)))
         if self._feature is not None:
             caption += f" = {self._feature[position].item():.3g}"
         self.output_caption.value = caption

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, figure_png, labelled, new_figure, picture, row, show_png, single_thread
 from ._checks import check_bool, check_int, check_number
 from ._controls import slider, tag
@@ -82,21 +84,29 @@ def dropout_summary(x: torch.Tensor, output: torch.Tensor, p: float, training: b
     n = x.numel()
     x_mean, out_mean = x.mean().item(), output.mean().item()
     if not training:
-        return (f"Eval mode: nn.Dropout(p={p:g}) hands back its input unchanged (the very same tensor), "
-                f"whatever p is. Nothing is dropped or scaled: the output equals the input "
-                f"(mean {x_mean:.4f}).", "info")
+        return (_("Eval mode: nn.Dropout(p={p:g}) hands back its input unchanged (the very same tensor), "
+                  "whatever p is. Nothing is dropped or scaled: the output equals the input "
+                  "(mean {mean:.4f}).").format(p=p, mean=x_mean), "info")
     if p == 1:
-        return (f"p = 1 drops every value: nn.Dropout(p=1) returns all zeros. The factor 1/(1 − p) "
-                f"would be 1/0, but nothing is left to scale, so the mean is NOT kept: the output's "
-                f"mean is {out_mean:g}, the input's {x_mean:.4f}.", "warn")
+        return (_("p = 1 drops every value: nn.Dropout(p=1) returns all zeros. The factor 1/(1 − p) "
+                  "would be 1/0, but nothing is left to scale, so the mean is NOT kept: the output's "
+                  "mean is {output:g}, the input's {input:.4f}.").format(output=out_mean, input=x_mean),
+                "warn")
     if p == 0:
-        return (f"p = 0 drops nothing and 1/(1 − p) = 1: the output equals the input "
-                f"(mean {x_mean:.4f}).", "info")
+        return (_("p = 0 drops nothing and 1/(1 − p) = 1: the output equals the input "
+                  "(mean {mean:.4f}).").format(mean=x_mean), "info")
     dropped = int((output == 0).sum())
-    return (f"nn.Dropout(p={p:g}) in training mode dropped {dropped} of {n} values and multiplied the "
-            f"other {n - dropped} by 1/(1 − p) = {1 / (1 - p):.3g}. Means: input {x_mean:.4f}, this "
-            f"sample {out_mean:.4f}, the average of the {draws} sample{'s' * (draws != 1)} so far "
-            f"{average_mean:.4f}, {len(means)} fresh samples {means.mean().item():.4f}.", "ok")
+    text = (_("nn.Dropout(p={p:g}) in training mode dropped {dropped} of {n} values and multiplied the "
+              "other {kept} by 1/(1 − p) = {factor:.3g}. Means: input {input:.4f}, this sample "
+              "{output:.4f}, the average of the {draws} sample so far {average:.4f}, {fresh} fresh samples "
+              "{fresh_mean:.4f}.") if draws == 1
+            else _("nn.Dropout(p={p:g}) in training mode dropped {dropped} of {n} values and multiplied "
+                   "the other {kept} by 1/(1 − p) = {factor:.3g}. Means: input {input:.4f}, this sample "
+                   "{output:.4f}, the average of the {draws} samples so far {average:.4f}, {fresh} fresh "
+                   "samples {fresh_mean:.4f}."))
+    return (text.format(p=p, dropped=dropped, n=n, kept=n - dropped, factor=1 / (1 - p), input=x_mean,
+                        output=out_mean, draws=draws, average=average_mean, fresh=len(means),
+                        fresh_mean=means.mean().item()), "ok")
 
 
 # -- pictures -----------------------------------------------------------------------
@@ -136,12 +146,12 @@ class DropoutExplorer(Explorer):
 
         self.p = slider("p", p, 0.0, 1.0, kind="float", step=0.05, readout_format=".2f", css="p",
                         label_width=None, width="320px")
-        self.size = slider("input size", size, 1, _LARGEST_SIZE, css="size", label_width="70px",
+        self.size = slider(_("input size"), size, 1, _LARGEST_SIZE, css="size", label_width="70px",
                            width="320px")
         self.mode = tag(widgets.ToggleButtons(options=[("train()", True), ("eval()", False)], value=training,
                                               style={"button_width": "80px"}), "mode")
-        self.resample = tag(widgets.Button(description="resample", icon="refresh",
-                                           tooltip="draw a new random mask"), "resample")
+        self.resample = tag(widgets.Button(description=_("resample"), icon="refresh",
+                                           tooltip=_("draw a new random mask")), "resample")
         self.code_text = widgets.HTML()
         self.means_text = tag(widgets.HTML(), "means")
         # Captions of two lines each, so the four grids sit at the same height.
@@ -158,8 +168,8 @@ class DropoutExplorer(Explorer):
         panels = [column([caption, image], width="190px")
                   for caption, image in zip(self.captions, self.images, strict=True)]
         self.resample.layout.margin = "0 0 0 94px"
-        self._finish([row([column([self.p, self.size]), column([labelled("mode", self.mode), self.resample])],
-                          gap=16),
+        self._finish([row([column([self.p, self.size]),
+                           column([labelled(_("mode"), self.mode), self.resample])], gap=16),
                       row(panels, gap=8)],
                      below=[self.hist_caption, self.hist_image, self.means_text, self.code_text])
         self.update()
@@ -205,9 +215,10 @@ class DropoutExplorer(Explorer):
         self.draws += 1
         self._total += self.output
         self.average = self._total / self.draws
-        self.code_text.value = (f"<code>nn.Dropout(p={p:g}).{'train' if training else 'eval'}()</code> on a "
-                                f"{x.shape[0]} × {x.shape[1]} input of positive values; the three value "
-                                "grids share one colour scale, so scaled-up survivors look brighter")
+        self.code_text.value = _("{code} on a {rows} × {columns} input of positive values; the three value "
+                                 "grids share one colour scale, so scaled-up survivors look brighter").format(
+            code=f"<code>nn.Dropout(p={p:g}).{'train' if training else 'eval'}()</code>",
+            rows=x.shape[0], columns=x.shape[1])
 
         # One colour scale for the value grids: the largest value an output can take.
         top = x.max().item() / (1 - p) if training and p < 1 else x.max().item()
@@ -221,12 +232,15 @@ class DropoutExplorer(Explorer):
             show_png(image, png(grid_pixels(cells, cell)))
 
         kept = int(self.mask.sum())
-        scale = "" if not training or p in (0, 1) else f", kept × {1 / (1 - p):.3g}"
-        plural = "s" * (self.draws != 1)
-        captions = [f"input<br>mean {x.mean().item():.3f}",
-                    f"mask: {kept} kept (white)<br>{self.mask.size - kept} dropped (red)",
-                    f"output{scale}<br>mean {self.output.mean().item():.3f}",
-                    f"average of {self.draws} output{plural}<br>mean {self.average.mean().item():.3f}"]
+        scale = "" if not training or p in (0, 1) else _(", kept × {factor:.3g}").format(factor=1 / (1 - p))
+        one = self.draws == 1
+        average = (_("average of {draws} output<br>mean {mean:.3f}") if one
+                   else _("average of {draws} outputs<br>mean {mean:.3f}"))
+        captions = [_("input<br>mean {mean:.3f}").format(mean=x.mean().item()),
+                    _("mask: {kept} kept (white)<br>{dropped} dropped (red)").format(
+                        kept=kept, dropped=self.mask.size - kept),
+                    _("output{scale}<br>mean {mean:.3f}").format(scale=scale, mean=self.output.mean().item()),
+                    average.format(draws=self.draws, mean=self.average.mean().item())]
         for widget, text in zip(self.captions, captions, strict=True):
             widget.value = f'<div style="line-height:1.3"><small>{text}</small></div>'
         self._draw_histogram()
@@ -234,10 +248,13 @@ class DropoutExplorer(Explorer):
         message, kind = dropout_summary(x, self.output, p, training, self.average.mean().item(),
                                         self.draws, self.means)
         self._say(message, kind)
-        self.means_text.value = (f"<b>mean of the input {x.mean().item():.4f} · this sample "
-                                 f"{self.output.mean().item():.4f} · average of {self.draws} "
-                                 f"sample{plural} {self.average.mean().item():.4f} · "
-                                 f"{len(self.means)} fresh samples {self.means.mean().item():.4f}</b>")
+        means = (_("<b>mean of the input {input:.4f} · this sample {output:.4f} · average of {draws} sample "
+                   "{average:.4f} · {fresh} fresh samples {fresh_mean:.4f}</b>") if one
+                 else _("<b>mean of the input {input:.4f} · this sample {output:.4f} · average of {draws} "
+                        "samples {average:.4f} · {fresh} fresh samples {fresh_mean:.4f}</b>"))
+        self.means_text.value = means.format(input=x.mean().item(), output=self.output.mean().item(),
+                                             draws=self.draws, average=self.average.mean().item(),
+                                             fresh=len(self.means), fresh_mean=self.means.mean().item())
 
     def _draw_histogram(self) -> None:
         counts, edges = histogram(self.means)
@@ -250,9 +267,10 @@ class DropoutExplorer(Explorer):
         self.hist_axes.set_xlim(low - pad, high + pad)
         self.hist_axes.set_ylim(0, counts.max() * 1.1)
         show_png(self.hist_image, figure_png(self.figure))
-        self.hist_caption.value = (f"<small>means of {len(self.means)} fresh samples (blue): their average "
-                                   f"is {self.means.mean().item():.4f}; black line: the input's mean "
-                                   f"{x_mean:.4f}; orange dashes: this sample's mean {out_mean:.4f}</small>")
+        self.hist_caption.value = _("<small>means of {fresh} fresh samples (blue): their average is "
+                                    "{fresh_mean:.4f}; black line: the input's mean {input:.4f}; orange "
+                                    "dashes: this sample's mean {output:.4f}</small>").format(
+            fresh=len(self.means), fresh_mean=self.means.mean().item(), input=x_mean, output=out_mean)
 
 
 def dropout_explorer(p: float = 0.5, size: int = 10, training: bool = True, seed: int = 0) -> DropoutExplorer:

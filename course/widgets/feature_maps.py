@@ -11,6 +11,8 @@ import ipywidgets as widgets
 import torch
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_choice, check_int
 from ._controls import slider, tag
@@ -42,7 +44,7 @@ class FeatureMapExplorer(Explorer):
         super().__init__()
         self.model, self.images, self.labels = model, images, labels
         self._cache: dict[int, dict[str, torch.Tensor]] = {}
-        self.index = slider("digit", index, 0, len(images) - 1, css="index", label_width="50px",
+        self.index = slider(_("digit"), index, 0, len(images) - 1, css="index", label_width="50px",
                             width="360px")
         self.layer = tag(widgets.ToggleButtons(options=layers, value=layer, style={"button_width": "64px"}),
                          "layer")
@@ -50,8 +52,8 @@ class FeatureMapExplorer(Explorer):
         self.maps_image = picture("maps_picture")
         self.caption = widgets.HTML()
         self._watch([self.index, self.layer], self.update)
-        self._finish([row([self.index, labelled("layer", self.layer, width="44px")], gap=12),
-                      row([column([widgets.HTML("<small>input</small>"), self.input_image]),
+        self._finish([row([self.index, labelled(_("layer"), self.layer, width="44px")], gap=12),
+                      row([column([widgets.HTML(_("<small>input</small>")), self.input_image]),
                            column([self.caption, self.maps_image])], gap=16)])
         self.update()
 
@@ -74,15 +76,16 @@ class FeatureMapExplorer(Explorer):
         self.tiles = map_tiles(self.maps, _cell_for(width, columns), columns)
         show_png(self.input_image, png(self.digit))
         show_png(self.maps_image, png(self.tiles))
-        self.caption.value = (f"<small>{channels} feature maps of {height} × {width} from "
-                              f"<code>{layer}</code>, "
-                              "each scaled to its own range (black low, white high)</small>")
+        self.caption.value = _("<small>{channels} feature maps of {height} × {width} from {layer}, each "
+                               "scaled to its own range (black low, white high)</small>").format(
+            channels=channels, height=height, width=width, layer=f"<code>{layer}</code>")
         scores = list(self.outputs.values())[-1][0]
         predicted, label = int(scores.argmax()), int(self.labels[index])
-        verdict = "right" if predicted == label else "wrong"
-        self._say(f"digit {index} (label {label}): {layer} outputs {tuple(self.outputs[layer].shape)}, "
-                  f"{channels} feature maps of {height} × {width}; "
-                  f"the network predicts {predicted} ({verdict}).",
+        verdict = _("right") if predicted == label else _("wrong")
+        self._say(_("digit {index} (label {label}): {layer} outputs {shape}, {channels} feature maps of "
+                    "{height} × {width}; the network predicts {predicted} ({verdict}).").format(
+                      index=index, label=label, layer=layer, shape=tuple(self.outputs[layer].shape),
+                      channels=channels, height=height, width=width, predicted=predicted, verdict=verdict),
                   "ok" if predicted == label else "warn")
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from course.i18n import gettext as _
+
 __all__ = ["GAP", "activations", "digit_pixels", "map_layers", "map_tiles", "scaled", "tile_origin"]
 
 GAP = 3                                      # pixels between two tiles
@@ -32,7 +34,8 @@ def activations(model: nn.Sequential, image: torch.Tensor) -> dict[str, torch.Te
     The model runs in eval mode without gradients; its own training flag is put back afterwards.
     """
     if image.dim() != 4 or image.shape[0] != 1:
-        raise ValueError(f"image must have shape (1, C, H, W), got {tuple(image.shape)}")
+        raise ValueError(_("image must have shape (1, C, H, W), got {shape}").format(
+            shape=tuple(image.shape)))
     was_training = model.training
     model.eval()
     outputs, x = {}, image

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_choice, check_int
 from ._controls import slider, tag
@@ -136,7 +138,7 @@ class MlpTrainer:
             return
         self.model.load_state_dict(self.frames[-1])
         while len(self.frames) <= frame:
-            for _ in range(STEPS_PER_FRAME):
+            for _step in range(STEPS_PER_FRAME):
                 loss = F.binary_cross_entropy_with_logits(self.model(self.x).reshape(-1), self.y)
                 self.optimizer.zero_grad()
                 loss.backward()
@@ -160,12 +162,12 @@ class MlpExplorer(Explorer):
                                                  style={"button_width": "70px"}), "dataset")
         self.activation = tag(widgets.ToggleButtons(options=tuple(ACTIVATIONS), value=activation,
                                                     style={"button_width": "70px"}), "activation")
-        self.hidden = slider("hidden units", hidden, 1, 32, css="hidden", width="330px")
-        self.seed = slider("seed", seed, 0, 20, css="seed", width="330px")
+        self.hidden = slider(_("hidden units"), hidden, 1, 32, css="hidden", width="330px")
+        self.seed = slider(_("seed"), seed, 0, 20, css="seed", width="330px")
         self.image = picture("mlp_picture")
         steps = self._stepper(150, self._redraw)
-        self.step.description = "frame"
-        controls = column([labelled("data", self.dataset), labelled("activation", self.activation),
+        self.step.description = _("frame")
+        controls = column([labelled(_("data"), self.dataset), labelled(_("activation"), self.activation),
                            self.hidden, self.seed, steps])
         self._watch([self.dataset, self.activation, self.hidden, self.seed], self._restart)
         self._finish([row([self.image, controls], gap=12)])
@@ -190,9 +192,11 @@ class MlpExplorer(Explorer):
                                                      self.dataset.value)))
             loss, acc = self.trainer.loss(), self.trainer.accuracy()
         h = self.hidden.value
-        self._say(f"Adam step {frame * STEPS_PER_FRAME} of nn.Sequential(nn.Linear(2, {h}), "
-                  f"{type(self.trainer.model[1]).__name__}(), nn.Linear({h}, 1)): binary cross-entropy "
-                  f"{loss:.3f}, accuracy {acc:.0%} on {len(self.trainer.y)} points.",
+        activation = type(self.trainer.model[1]).__name__
+        model = f"nn.Sequential(nn.Linear(2, {h}), {activation}(), nn.Linear({h}, 1))"
+        self._say(_("Adam step {step} of {model}: binary cross-entropy {loss:.3f}, accuracy {accuracy:.0%} "
+                    "on {points} points.").format(step=frame * STEPS_PER_FRAME, model=model, loss=loss,
+                                                  accuracy=acc, points=len(self.trainer.y)),
                   "ok" if acc == 1 else "info")
 
 

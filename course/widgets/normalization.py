@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_choice, check_int
 from ._controls import slider, tag
@@ -103,7 +105,7 @@ def layer_code(kind: str, layout: str) -> str:
         if layout == "image":
             return f"nn.BatchNorm2d({blocks})"
         if layout == "sequence":
-            return f"nn.BatchNorm1d({inner}) on x.transpose(1, 2)"
+            return _("{layer} on x.transpose(1, 2)").format(layer=f"nn.BatchNorm1d({inner})")
         return f"nn.BatchNorm1d({blocks})"
     return {"image": f"nn.LayerNorm(({blocks}, 2, 2))", "sequence": f"nn.LayerNorm({inner})",
             "features": f"nn.LayerNorm({blocks})"}[layout]
@@ -174,7 +176,7 @@ def block_pixels(kind: str, layout: str, n: int, index: int) -> np.ndarray:
 
 def _numbers(values: torch.Tensor, limit: int = 8) -> str:
     shown = ", ".join(f"{v:.3f}" for v in values[:limit].tolist())
-    return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
+    return shown + (_(", … ({count} in all)").format(count=len(values)) if len(values) > limit else "")
 
 
 class NormExplorer(Explorer):
@@ -196,15 +198,16 @@ class NormExplorer(Explorer):
         self.layout = tag(widgets.ToggleButtons(
             options=[("(N, C, H, W)", "image"), ("(N, T, D)", "sequence"), ("(N, C)", "features")],
             value=layout, style={"button_width": "100px"}), "layout")
-        self.n = slider("N (batch)", n, 1, MAX_N, css="batch", label_width="70px", width="260px")
-        self.group = slider("group", group, 0, group_count(kind, layout, n) - 1, css="group",
+        self.n = slider(_("N (batch)"), n, 1, MAX_N, css="batch", label_width="70px", width="260px")
+        self.group = slider(_("group"), group, 0, group_count(kind, layout, n) - 1, css="group",
                             label_width="70px", width="260px")
         self.caption = widgets.HTML()
         self.image = picture("block_picture")
         self.numbers = tag(widgets.HTML(layout=widgets.Layout(max_width="900px")), "numbers")
         self._watch([self.kind, self.layout, self.n], self.settings_changed)
         self._watch([self.group], self.update)
-        toggles = column([labelled("layer", self.kind, "60px"), labelled("tensor", self.layout, "60px")])
+        toggles = column([labelled(_("layer"), self.kind, "60px"),
+                          labelled(_("tensor"), self.layout, "60px")])
         self._finish([row([toggles, column([self.n, self.group])], gap=16),
                       self.caption, self.image],
                      below=[self.numbers])
@@ -226,27 +229,35 @@ class NormExplorer(Explorer):
         self.cells = block_colours(kind, layout, n, index)
         show_png(self.image, png(block_pixels(kind, layout, n, index)))
         blocks, inner = _columns(layout)
-        what = {"image": ("channel", "position (H·W)"), "sequence": ("token", "feature (D)"),
-                "features": ("feature", "")}[layout]
-        self.caption.value = (f"<small>x of shape {tuple(self.x.shape)}: one row per sample; thick lines "
-                              f"separate the {blocks} {what[0]}s"
-                              + (f", each with {inner} cells, one per {what[1]}" if inner > 1 else "")
-                              + ". Outlined: the cells that share one mean and variance.</small>")
+        separated = {"image": _("thick lines separate the {blocks} channels"),
+                     "sequence": _("thick lines separate the {blocks} tokens"),
+                     "features": _("thick lines separate the {blocks} features")}[layout]
+        each = {"image": _(", each with {inner} cells, one per position (H·W)"),
+                "sequence": _(", each with {inner} cells, one per feature (D)")}
+        self.caption.value = _("<small>x of shape {shape}: one row per sample; {separated}{each}. Outlined: "
+                               "the cells that share one mean and variance.</small>").format(
+            shape=tuple(self.x.shape), separated=separated.format(blocks=blocks),
+            each=each[layout].format(inner=inner) if inner > 1 else "")
         self.result = r = compare(kind, layout, n, index)
         count = group_count(kind, layout, n)
         code = layer_code(kind, layout)
-        head = (f"{'BatchNorm' if kind == 'batch' else 'LayerNorm'} on {tuple(self.x.shape)}: {count} group"
-                f"{'s' * (count != 1)} of {r['size']} cell{'s' * (r['size'] != 1)}. Group {index}: mean "
-                f"{r['mean']:.4f}, biased variance {r['var']:.4f}.")
+        groups = (_("{count} group") if count == 1 else _("{count} groups")).format(count=count)
+        cells = (_("{size} cell") if r["size"] == 1 else _("{size} cells")).format(size=r["size"])
+        head = _("{name} on {shape}: {groups} of {cells}. Group {index}: mean {mean:.4f}, biased variance "
+                 "{var:.4f}.").format(name="BatchNorm" if kind == "batch" else "LayerNorm",
+                                      shape=tuple(self.x.shape), groups=groups, cells=cells, index=index,
+                                      mean=r["mean"], var=r["var"])
         if "error" in r:
-            self._say(f"{head} One value per group has no variance. PyTorch refuses too: {code}: "
-                      f"{r['error']}", "error")
+            self._say(_("{head} One value per group has no variance. PyTorch refuses too: {code}: "
+                        "{error}").format(head=head, code=code, error=r["error"]), "error")
         elif r["difference"] < 1e-4:
-            self._say(f"{head} PyTorch agrees: {code} gives the same normalised values (largest "
-                      f"difference {r['difference']:.1e}).", "ok")
+            self._say(_("{head} PyTorch agrees: {code} gives the same normalised values (largest "
+                        "difference {difference:.1e}).").format(head=head, code=code,
+                                                                 difference=r["difference"]), "ok")
         else:
-            self._disagree("explorer", f"{code} differs by {r['difference']:.3g}.")
-        rows = [("inputs", _numbers(r["values"])), ("(x − mean) / √(var + eps)", _numbers(r["mine"]))]
+            self._disagree("explorer", _("{code} differs by {difference:.3g}.").format(
+                code=code, difference=r["difference"]))
+        rows = [(_("inputs"), _numbers(r["values"])), (_("(x − mean) / √(var + eps)"), _numbers(r["mine"]))]
         if "theirs" in r:
             rows.append((code, _numbers(r["theirs"])))
         self.numbers.value = "<small>" + "<br>".join(f"<b>{html.escape(a)}</b>: {html.escape(b)}"

@@ -18,6 +18,8 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, labelled, picture, row, show_png, single_thread
 from ._checks import check_choice, check_int, check_number
 from ._controls import slider, tag
@@ -85,8 +87,8 @@ def _check(surface, optimizer, lr, momentum, steps):
     check_number("lr", lr, *LR_RANGE)
     check_number("momentum", momentum, *MOMENTUM_RANGE)
     if optimizer == "Nesterov" and momentum == 0:
-        raise ValueError("Nesterov needs a momentum above 0 (torch.optim.SGD refuses nesterov=True with "
-                         "momentum 0)")
+        raise ValueError(_("Nesterov needs a momentum above 0 (torch.optim.SGD refuses nesterov=True with "
+                           "momentum 0)"))
     check_int("steps", steps, 1, MAX_STEPS)
 
 
@@ -95,7 +97,7 @@ def _run(surface: Surface, optimizer: str, lr: float, momentum: float, steps: in
     p = torch.tensor(surface.start, requires_grad=True)
     opt = make_optimizer([p], optimizer, lr, momentum)
     points = [p.detach().clone()]
-    for _ in range(steps):
+    for _step in range(steps):
         with torch.no_grad():
             p.grad = surface.gradient(p)
         opt.step()
@@ -213,21 +215,22 @@ class OptimizerExplorer(Explorer):
         _check(surface, optimizer, lr, momentum, steps)
         super().__init__()
         self.steps = steps
-        self.surface = tag(widgets.ToggleButtons(options=list(SURFACES), value=surface,
-                                                 style={"button_width": "100px"}), "surface")
-        self.optimizer = tag(widgets.ToggleButtons(options=list(OPTIMIZERS), value=optimizer,
+        self.surface = tag(widgets.ToggleButtons(options=[(_surface_name(s), s) for s in SURFACES],
+                                                 value=surface, style={"button_width": "100px"}), "surface")
+        self.optimizer = tag(widgets.ToggleButtons(options=[(o if o != "momentum" else _("momentum"), o)
+                                                            for o in OPTIMIZERS], value=optimizer,
                                                    style={"button_width": "80px"}), "optimizer")
         self.lr = slider("lr", lr, *LR_RANGE, kind="log", step=0.05, readout_format=".3g", css="lr",
                          width="400px")
-        self.momentum = slider("momentum", momentum, *MOMENTUM_RANGE, kind="float", step=0.01,
+        self.momentum = slider(_("momentum"), momentum, *MOMENTUM_RANGE, kind="float", step=0.01,
                                readout_format=".2f", css="momentum", width="400px")
         self.caption = widgets.HTML()
         self.image = picture("optimizer_picture")
         steps_row = self._stepper(150, self.redraw)
-        self.step.description = "step"
+        self.step.description = _("step")
         self._path_key = None
         self._watch([self.surface, self.optimizer, self.lr, self.momentum], self.update)
-        controls = column([labelled("surface", self.surface), labelled("optimizer", self.optimizer),
+        controls = column([labelled(_("surface"), self.surface), labelled(_("optimizer"), self.optimizer),
                            self.lr, self.momentum, steps_row])
         self._finish([row([column([self.caption, self.image]), controls], gap=16)])
         self.update()
@@ -240,8 +243,8 @@ class OptimizerExplorer(Explorer):
         self.momentum.disabled = optimizer in ("SGD", "Adam")
         momentum = self.momentum.value
         if optimizer == "Nesterov" and momentum == 0:
-            self._say("Nesterov needs a momentum above 0: torch.optim.SGD refuses nesterov=True with "
-                      "momentum 0. Raise the momentum.", "error")
+            self._say(_("Nesterov needs a momentum above 0: torch.optim.SGD refuses nesterov=True with "
+                        "momentum 0. Raise the momentum."), "error")
             return
         with single_thread():
             self.path = optimizer_path(self.surface.value, optimizer, self.lr.value, momentum, self.steps)
@@ -254,25 +257,35 @@ class OptimizerExplorer(Explorer):
         s = SURFACES[path.surface]
         show_png(self.image, draw_path(path, step))
         a0, a1, b0, b1 = s.window
-        self.caption.value = (f"<b>{s.name}: f(a, b) = {s.formula}</b>, a from {a0:g} to {a1:g} (across), "
-                              f"b from {b0:g} to {b1:g} (up)<br>black ring: start {s.start}, white cross: "
-                              f"minimum {s.minimum}, orange dot: step {step}")
+        self.caption.value = _("<b>{name}: f(a, b) = {formula}</b>, a from {a0:g} to {a1:g} (across), b from "
+                               "{b0:g} to {b1:g} (up)<br>black ring: start {start}, white cross: minimum "
+                               "{minimum}, orange dot: step {step}").format(
+            name=_surface_name(s.name), formula=s.formula, a0=a0, a1=a1, b0=b0, b1=b1, start=s.start,
+            minimum=s.minimum, step=step)
         fresh = self.fresh[step]
         point = path.points[step]
         loss = path.losses[step].item()
         shown = f"({_format(point[0].item())}, {_format(point[1].item())})"
         if not _same(point, fresh):
-            self._disagree("picture", f"after {step} steps the path is at {shown}, a fresh run at "
-                                      f"{tuple(fresh.tolist())}.")
+            self._disagree("picture", _("after {step} steps the path is at {shown}, a fresh run at "
+                                        "{fresh}.").format(step=step, shown=shown,
+                                                           fresh=tuple(fresh.tolist())))
             return
-        text = f"a fresh {_code(path)} reaches {shown} after {step} steps, loss {_format(loss)}."
+        text = _("a fresh {code} reaches {shown} after {step} steps, loss {loss}.").format(
+            code=_code(path), shown=shown, step=step, loss=_format(loss))
         if path.diverged(step):
             start = path.losses[0].item()
-            self._agree(text, f"Diverged: the loss grew from {start:.4g} to {_format(loss)}.")
+            self._agree(text, _("Diverged: the loss grew from {start:.4g} to {loss}.").format(
+                start=start, loss=_format(loss)))
         else:
             a, b = point.tolist()
             outside = not (a0 <= a <= a1 and b0 <= b <= b1)
-            self._agree(text + (" The point is outside the picture." if outside else ""))
+            self._agree(text + (_(" The point is outside the picture.") if outside else ""))
+
+
+def _surface_name(name: str) -> str:
+    """The surface's name as the reader's language writes it (Rosenbrock is a name in every language)."""
+    return _("bowl") if name == "bowl" else name
 
 
 def _code(path: OptimizerPath) -> str:

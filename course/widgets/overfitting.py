@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import functools
 
+import ipywidgets as widgets
 import numpy as np
 import torch
+
+from course.i18n import gettext as _
+from course.i18n import language
 
 from ._base import Explorer, column, picture, show_png, single_thread
 from ._checks import check_int, check_number
 from ._controls import slider
 
-__all__ = ["DECAYS", "DEGREES", "OverfittingExplorer", "fit_state", "gradient_at_fit", "overfitting_explorer"]
+__all__ = ["DECAYS", "DEGREES", "OverfittingExplorer", "figure_key", "fit_state", "gradient_at_fit",
+           "overfitting_explorer"]
 
 DEGREES = list(range(0, 16))
 DECAYS = [float(v) for v in np.logspace(-8, 0, 33)]
@@ -58,6 +63,21 @@ def gradient_at_fit(n_train: int, degree: int, weight_decay: float) -> float:
     return grad.abs().max().item()
 
 
+def figure_key() -> str:
+    """The figure's English words explained in the reader's language; empty in English.
+
+    The figure is drawn with DejaVu Sans, which has no Hangul, so its title, legend and axis labels
+    stay English in every language; other languages get this caption under it instead.
+    """
+    if language() == "en":
+        return ""
+    return _("<small>The figure's words: left, <i>data and fitted polynomial</i>: the <i>training</i> and "
+             "<i>validation</i> points, the <i>true curve</i> and the <i>fit</i>; middle, <i>error as "
+             "capacity grows</i>, against the <i>degree</i>; right, <i>error as weight decay grows</i>, "
+             "against the <i>weight decay λ</i>. Blue is the training error, orange the validation "
+             "error; the red lines mark the chosen degree and λ.</small>")
+
+
 def fit_state(n_train: int, degree: int, weight_decay: float) -> dict:
     """What the explorer shows for one setting: the fit, its errors and both pairs of error curves."""
     from course.regularization import ridge_fit, ridge_predict
@@ -89,15 +109,18 @@ class OverfittingExplorer(Explorer):
 
         from .overfitting_pictures import GRID_X, CurvesFigure
 
-        self.degree = slider("degree", degree, DEGREES[0], DEGREES[-1], css="degree", width="330px")
-        self.weight_decay = slider("weight decay λ", weight_decay, DECAYS[0], DECAYS[-1], kind="log",
+        self.degree = slider(_("degree"), degree, DEGREES[0], DEGREES[-1], css="degree", width="330px")
+        self.weight_decay = slider(_("weight decay λ"), weight_decay, DECAYS[0], DECAYS[-1], kind="log",
                                    css="weight_decay", step=0.25, readout_format=".0e", width="330px")
-        self.n_train = slider("training points", n_train, 10, 80, css="n_train", step=10, width="330px")
+        self.n_train = slider(_("training points"), n_train, 10, 80, css="n_train", step=10, width="330px")
         self.image = picture("curves_picture")
         true_y = true_function(torch.from_numpy(GRID_X)).numpy()
         self.curves = CurvesFigure(_data(n_train), true_y, DEGREES, DECAYS)
         self._watch([self.degree, self.weight_decay, self.n_train], self.update)
-        self._finish([column([self.degree, self.weight_decay, self.n_train]), self.image])
+        key = figure_key()
+        self.key = widgets.HTML(key, layout=widgets.Layout(max_width="760px"))
+        self._finish([column([self.degree, self.weight_decay, self.n_train]), self.image,
+                      *([self.key] if key else [])])
         self.update()
 
     def _settings(self) -> tuple[int, int, float]:
@@ -112,12 +135,14 @@ class OverfittingExplorer(Explorer):
         self.curves.update(state["fitted"], degree, state["by_degree"], decay, state["by_decay"])
         show_png(self.image, self.curves.png())
         gap = state["val"] / max(state["train"], 1e-12)
-        verdict = ("overfitting: validation error far above training error" if gap > 3 else
-                   "underfitting: both errors high" if state["train"] > 0.15 else "a reasonable fit")
+        verdict = (_("overfitting: validation error far above training error") if gap > 3 else
+                   _("underfitting: both errors high") if state["train"] > 0.15 else _("a reasonable fit"))
         grad = gradient_at_fit(n_train, degree, decay)
-        self._say(f"degree {degree}, λ = {decay:.0e}, {n_train} training points: training MSE "
-                  f"{state['train']:.4f}, validation MSE {state['val']:.4f} ({verdict}). PyTorch agrees this "
-                  f"is the minimum of MSE + λ·Σw²: autograd's largest gradient there is {grad:.1e}.",
+        self._say(_("degree {degree}, λ = {decay:.0e}, {n_train} training points: training MSE {train:.4f}, "
+                    "validation MSE {val:.4f} ({verdict}). PyTorch agrees this is the minimum of MSE + "
+                    "λ·Σw²: autograd's largest gradient there is {gradient:.1e}.").format(
+                      degree=degree, decay=decay, n_train=n_train, train=state["train"], val=state["val"],
+                      verdict=verdict, gradient=grad),
                   "warn" if gap > 3 else "ok")
 
 

@@ -2,7 +2,9 @@
 
 Left, the training and validation points with the true curve and the fitted polynomial;
 middle, training and validation error against the degree at the chosen weight decay;
-right, the same errors against the weight decay at the chosen degree.
+right, the same errors against the weight decay at the chosen degree. The figure's words (title,
+legend, axis labels) stay English in every language: its font, DejaVu Sans, has no Hangul, and the
+explorer explains them in a caption (``overfitting.figure_key``) in other languages.
 """
 
 from __future__ import annotations

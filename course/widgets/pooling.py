@@ -14,6 +14,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from course.i18n import gettext
+
 from ._base import Explorer, column, labelled, picture, row, show_png
 from ._controls import slider, tag
 from ._raster import png
@@ -31,14 +33,18 @@ from .pooling_pictures import input_picture, numbers_fit, output_picture, unread
 
 __all__ = ["PoolingExplorer", "pooling_explorer"]
 
-_LEGEND = ('<span style="font-size:90%">'
-           '<span style="background:#ffb366;padding:0 6px">&nbsp;</span> current window &nbsp; '
-           '<span style="background:#ccd1e6;padding:0 6px">&nbsp;</span> padding &nbsp; '
-           '<span style="background:repeating-linear-gradient(45deg,#f7f7f7 0 3px,#969696 3px 4px);'
-           'padding:0 6px">&nbsp;</span> outside the padded input &nbsp; '
-           '<span style="background:repeating-linear-gradient(45deg,#fff 0 3px,#c81e1e 3px 4px);'
-           'padding:0 6px">&nbsp;</span> never read / dropped output &nbsp; '
-           '<span style="border:2px solid #c80000;padding:0 5px">&nbsp;</span> dropped window</span>')
+def _legend() -> str:
+    """The key to the pictures' colours and hatching, in the reader's language."""
+    return ('<span style="font-size:90%">'
+            '<span style="background:#ffb366;padding:0 6px">&nbsp;</span> '
+            + gettext("current window") + ' &nbsp; '
+            '<span style="background:#ccd1e6;padding:0 6px">&nbsp;</span> ' + gettext("padding") + ' &nbsp; '
+            '<span style="background:repeating-linear-gradient(45deg,#f7f7f7 0 3px,#969696 3px 4px);'
+            'padding:0 6px">&nbsp;</span> ' + gettext("outside the padded input") + ' &nbsp; '
+            '<span style="background:repeating-linear-gradient(45deg,#fff 0 3px,#c81e1e 3px 4px);'
+            'padding:0 6px">&nbsp;</span> ' + gettext("never read / dropped output") + ' &nbsp; '
+            '<span style="border:2px solid #c80000;padding:0 5px">&nbsp;</span> '
+            + gettext("dropped window") + '</span>')
 
 
 def _rows_text(r: range) -> str:
@@ -59,16 +65,16 @@ class PoolingExplorer(Explorer):
                  padding: int = 0, ceil_mode: bool = False):
         geometry = pool_geometry(kind, size, kernel_size, stride, padding, ceil_mode)  # reject bad settings
         super().__init__()
-        self.kind = tag(widgets.ToggleButtons(options=[("max", "max"), ("average", "avg")],
+        self.kind = tag(widgets.ToggleButtons(options=[(gettext("max"), "max"), (gettext("average"), "avg")],
                                               value=kind, tooltips=["nn.MaxPool2d", "nn.AvgPool2d"],
                                               style={"button_width": "100px"}), "kind")
-        self.size = slider("input size", size, 1, LARGEST_SIZE, css="size")
-        self.kernel_size = slider("kernel size", kernel_size, 1, 7, css="kernel_size")
-        self.stride = slider("stride", geometry.stride, 1, 7, css="stride", disabled=stride is None)
+        self.size = slider(gettext("input size"), size, 1, LARGEST_SIZE, css="size")
+        self.kernel_size = slider(gettext("kernel size"), kernel_size, 1, 7, css="kernel_size")
+        self.stride = slider(gettext("stride"), geometry.stride, 1, 7, css="stride", disabled=stride is None)
         self.stride_is_kernel = tag(widgets.Checkbox(value=stride is None, indent=False,
-                                                     description="stride=None (the kernel size)"),
+                                                     description=gettext("stride=None (the kernel size)")),
                                     "stride_none")
-        self.padding = slider("padding", padding, 0, 3, css="padding")
+        self.padding = slider(gettext("padding"), padding, 0, 3, css="padding")
         self.ceil_mode = tag(widgets.Checkbox(value=ceil_mode, description="ceil_mode", indent=False),
                              "ceil_mode")
 
@@ -92,13 +98,13 @@ class PoolingExplorer(Explorer):
         self._stepper(600, self.redraw)
         self.step.layout.width = "300px"
         self.stride_is_kernel.layout.margin = self.ceil_mode.layout.margin = "0 0 0 94px"
-        controls = column([labelled("pooling", self.kind), self.size, self.kernel_size, self.stride,
+        controls = column([labelled(gettext("pooling"), self.kind), self.size, self.kernel_size, self.stride,
                            self.stride_is_kernel, self.padding, self.ceil_mode, self.play, self.step],
                           width="320px", min_width="320px")
         pictures = row([column([self.input_caption, self.input_image]),
                         column([self.output_caption, self.output_image])], gap=20, flex_flow="row wrap")
         self._finish([row([controls, column([self.size_text, pictures])], gap=16)],
-                     below=[widgets.HTML(_LEGEND), self.formula_text, self.code_text, self.notes_text])
+                     below=[widgets.HTML(_legend()), self.formula_text, self.code_text, self.notes_text])
         self.geometry = geometry
         self._values = np.zeros((0, 0))
         self._sums = np.zeros((0, 0))
@@ -131,13 +137,15 @@ class PoolingExplorer(Explorer):
         self.formula_text.value = "<br>".join(f"<code>{line}</code>" for line in lines)
         self.code_text.value = f"<code>{g.layer_code()}</code>"
         self.notes_text.value = notes_text(g)
-        what = "padded input" if g.padding else "input (no padding)"
+        what = gettext("padded input") if g.padding else gettext("input (no padding)")
         caption = f"{what}: {g.padded_size} × {g.padded_size}"
         if g.extent > g.padded_size:
-            caption += f", drawn {g.extent - g.padded_size} wider where a window sticks out"
+            caption += gettext(", drawn {wider} wider where a window sticks out").format(
+                wider=g.extent - g.padded_size)
         if not numbers_fit(g):
-            caption += ('<div style="line-height:1.3"><small>(cells too small to write the values in: '
-                        "the caption of the output gives each window's)</small></div>")
+            caption += ('<div style="line-height:1.3"><small>'
+                        + gettext("(cells too small to write the values in: the caption of the output gives "
+                                  "each window's)") + "</small></div>")
         self.input_caption.value = f'<div style="line-height:1.3">{caption}</div>'
         self._check_against_pytorch(g)
         self._set_steps(g.steps, g.valid, self.redraw)
@@ -148,9 +156,10 @@ class PoolingExplorer(Explorer):
         if g.valid and torch_shape == g.out_shape and not np.allclose(torch_out, self.output_values,
                                                                       rtol=1e-6, atol=1e-5):
             worst = float(np.abs(torch_out - self.output_values).max())
-            self._disagree("picture", f"same shape, but values differ by up to {worst:.3g}.")
+            self._disagree("picture", gettext("same shape, but values differ by up to {worst:.3g}.").format(
+                worst=worst))
             return
-        self._compare_shapes(g, (g.size, g.size), torch_shape, torch_error, ", with the same values")
+        self._compare_shapes(g, (g.size, g.size), torch_shape, torch_error, gettext(", with the same values"))
 
     def redraw(self) -> None:
         """The step moved (or settings changed): move the window and fill the output."""
@@ -163,28 +172,31 @@ class PoolingExplorer(Explorer):
         self.output_cells, pixels = output_picture(g, step, self.output_values)
         show_png(self.output_image, png(pixels))
         if g.candidates == 0:
-            self.output_caption.value = "output: none (see the message below)"
+            self.output_caption.value = gettext("output: none (see the message below)")
         else:
             self.output_caption.value = self._output_caption(g, position)
 
     def _output_caption(self, g: PoolGeometry, position: tuple[int, int] | None) -> str:
-        shape = f"output: {g.kept} × {g.kept}" if g.kept else "output: none"
+        shape = (gettext("output: {size}").format(size=f"{g.kept} × {g.kept}") if g.kept
+                 else gettext("output: none"))
         if g.dropped_index is not None:
-            shape += f" (+ dropped row and column {g.dropped_index}, hatched)"
+            shape += gettext(" (+ dropped row and column {index}, hatched)").format(index=g.dropped_index)
         if position is None:
             return shape
         rows, columns = (g.inside(i) for i in position)
         result = float(self.output_values[position])
-        where = (f"[{position[0]}, {position[1]}] reads padded rows {_rows_text(rows)}, "
-                 f"columns {_rows_text(columns)}")
+        where = gettext("window [{row}, {column}] reads padded rows {rows}, columns {columns}").format(
+            row=position[0], column=position[1], rows=_rows_text(rows), columns=_rows_text(columns))
         if g.kind == "max":
-            value = f"max = {value_text(result)}"
+            value = gettext("max = {value}").format(value=value_text(result))
         else:
             cells = len(rows) * len(columns)
-            value = f"mean = {value_text(float(self._sums[position]))} / {cells} = {value_text(result)}"
+            value = gettext("mean = {sum} / {cells} = {value}").format(
+                sum=value_text(float(self._sums[position])), cells=cells, value=value_text(result))
             if cells < g.kernel_size ** 2:
-                value += f" ({g.kernel_size ** 2 - cells} window cells past the padded input not counted)"
-        return f'<div style="line-height:1.3">{shape}<br>window {where}: {value}</div>'
+                value += gettext(" ({count} window cells past the padded input not counted)").format(
+                    count=g.kernel_size ** 2 - cells)
+        return f'<div style="line-height:1.3">{shape}<br>{where}: {value}</div>'
 
 
 def pooling_explorer(kind: str = "max", size: int = 7, kernel_size: int = 2, stride: int | None = None,

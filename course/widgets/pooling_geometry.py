@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course.i18n import gettext as _
+
 from ._base import single_thread
 from ._checks import check_at_most, check_bool, check_choice, check_sizes
 
@@ -117,7 +119,7 @@ class PoolGeometry:
     def output_position(self, step: int) -> tuple[int, int]:
         """The output cell the ``step``-th window writes, in row-major order."""
         if not 0 <= step < self.steps:
-            raise IndexError(f"step {step} is outside 0..{self.steps - 1}")
+            raise IndexError(_("step {step} is outside 0..{last}").format(step=step, last=self.steps - 1))
         return divmod(step, self.kept)
 
     def start(self, index: int) -> int:
@@ -163,38 +165,43 @@ class PoolGeometry:
     def formula(self) -> str:
         """The output-size formula with the current numbers substituted (plain text, for display)."""
         n, k, s, p, room = self.size, self.kernel_size, self.stride, self.padding, self.room
+        same = "   " + _("(W_out the same)")
         if not self.ceil_mode:
             return (f"H_out = ⌊(H + 2p − k) / s⌋ + 1 = ⌊({n} + 2·{p} − {k}) / {s}⌋ + 1 "
-                    f"= ⌊{room} / {s}⌋ + 1 = {room // s + 1}   (W_out the same)")
+                    f"= ⌊{room} / {s}⌋ + 1 = {room // s + 1}{same}")
         up = -(-room // s) + 1
         text = (f"H_out = ⌈(H + 2p − k) / s⌉ + 1 = ⌈({n} + 2·{p} − {k}) / {s}⌉ + 1 "
                 f"= ⌈{room} / {s}⌉ + 1 = {up}")
         if up >= 1:
             last = (up - 1) * s
+            # The explorer shows each part after "; " on a line of its own.
             if last >= n + p:
-                text += (f"; the last window would start at ({up} − 1)·{s} = {last} ≥ H + p = {n + p}, "
-                         f"in the padding, so it is dropped: H_out = {up - 1}")
+                text += _("; the last window would start at ({up} − 1)·{s} = {last} ≥ H + p = {limit}, in "
+                          "the padding, so it is dropped: H_out = {kept}").format(up=up, s=s, last=last,
+                                                                             limit=n + p, kept=up - 1)
             else:
-                text += f"; the last window starts at ({up} − 1)·{s} = {last} < H + p = {n + p}, so it stays"
-        return text + "   (W_out the same)"
+                text += _("; the last window starts at ({up} − 1)·{s} = {last} < H + p = {limit}, so it "
+                          "stays").format(up=up, s=s, last=last, limit=n + p)
+        return text + same
 
     def size_label(self) -> str:
         """``output size: 3 × 3`` (or ``output size: none`` when PyTorch gives no output)."""
-        return f"output size: {self.out_size} × {self.out_size}" if self.valid else "output size: none"
+        return (_("output size: {size}").format(size=f"{self.out_size} × {self.out_size}") if self.valid
+                else _("output size: none"))
 
     @property
     def problem(self) -> str | None:
         """Why PyTorch gives no output, in words a student can act on; None when it gives one."""
         k, p = self.kernel_size, self.padding
         if not self.padding_ok:
-            return (f"Padding {p} is more than half the kernel size: at most kernel_size // 2 = {k // 2} "
-                    f"is allowed. Use less padding or a larger kernel.")
+            return _("Padding {p} is more than half the kernel size: at most kernel_size // 2 = {most} "
+                     "is allowed. Use less padding or a larger kernel.").format(p=p, most=k // 2)
         if self.out_size < 1:
-            text = (f"No valid output: the {k} × {k} window is larger than the padded input "
-                    f"({self.padded_size} × {self.padded_size}).")
+            text = _("No valid output: the {k} × {k} window is larger than the padded input "
+                     "({padded} × {padded}).").format(k=k, padded=self.padded_size)
             if not self.ceil_mode and self.ceil_size >= 1:
-                text += " ceil_mode=True would keep one window that sticks out past the end."
-            return text + " Use a smaller kernel or more padding."
+                text += _(" ceil_mode=True would keep one window that sticks out past the end.")
+            return text + _(" Use a smaller kernel or more padding.")
         return None
 
 
@@ -284,34 +291,35 @@ def notes_text(geometry: PoolGeometry) -> str:
     g = geometry
     n, p, s = g.size, g.padding, g.stride
     if g.kind == "max":
-        pad = ("Max pooling pads with −∞: a padded cell never wins a maximum, it only lets the border "
-               "windows exist.")
+        pad = _("Max pooling pads with −∞: a padded cell never wins a maximum, it only lets the border "
+                "windows exist.")
     else:
-        pad = ("Average pooling pads with zeros and, by default (count_include_pad=True), counts them in the "
-               "mean; cells of a ceil_mode window past the padded input are not counted.")
+        pad = _("Average pooling pads with zeros and, by default (count_include_pad=True), counts them in "
+                "the mean; cells of a ceil_mode window past the padded input are not counted.")
     if not g.padding_ok:
         return pad
     index = g.floor_size
     start = g.start(index)
+    numbers = {"index": index, "start": start, "limit": n + p, "out": start + g.kernel_size - g.padded_size}
     if g.candidates == 0:
-        rule = "No window fits, whether ceil_mode is True or False."
+        rule = _("No window fits, whether ceil_mode is True or False.")
     elif g.room % s == 0:
-        rule = "The windows fit exactly: ceil_mode=True and False give the same size."
+        rule = _("The windows fit exactly: ceil_mode=True and False give the same size.")
     elif not g.ceil_mode and g.ceil_size > g.floor_size:
-        rule = (f"Dropped (red outline): ceil_mode=True would add window {index}, which starts at padded "
-                f"position {start} and sticks out {start + g.kernel_size - g.padded_size} past the padded "
-                "input; rounding down drops it.")
+        rule = _("Dropped (red outline): ceil_mode=True would add window {index}, which starts at padded "
+                 "position {start} and sticks out {out} past the padded input; rounding down drops "
+                 "it.").format(**numbers)
     elif not g.ceil_mode:
-        rule = (f"ceil_mode=True would not add a window either: the next one would start at padded position "
-                f"{start} ≥ n + p = {n + p}, in the padding.")
+        rule = _("ceil_mode=True would not add a window either: the next one would start at padded position "
+                 "{start} ≥ n + p = {limit}, in the padding.").format(**numbers)
     elif g.ceil_size > g.floor_size:
-        rule = (f"ceil_mode=True keeps window {index}: it starts at padded position {start} "
-                f"< n + p = {n + p} and sticks out {start + g.kernel_size - g.padded_size} past the padded "
-                "input (grey hatching: outside, never read).")
+        rule = _("ceil_mode=True keeps window {index}: it starts at padded position {start} < n + p = "
+                 "{limit} and sticks out {out} past the padded input (grey hatching: outside, never "
+                 "read).").format(**numbers)
     else:
-        rule = (f"Dropped (red outline): rounding up gives window {index}, but it would start at padded "
-                f"position {start} ≥ n + p = {n + p}, in the padding, so PyTorch drops it.")
+        rule = _("Dropped (red outline): rounding up gives window {index}, but it would start at padded "
+                 "position {start} ≥ n + p = {limit}, in the padding, so PyTorch drops it.").format(**numbers)
     unread = int(g.unread().sum())
     if unread:
-        rule += f" No window reads {unread} of the input cells (red hatching)."
+        rule += _(" No window reads {unread} of the input cells (red hatching).").format(unread=unread)
     return f"{pad} {rule}"

@@ -17,6 +17,8 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from course.i18n import gettext as _
+
 from ._base import Explorer, column, figure_png, new_figure, picture, row, show_png
 from ._checks import check_numbers, check_positive
 from ._controls import slider, tag
@@ -113,37 +115,42 @@ def naive_problem(result: SoftmaxResult, largest_logit: float = LOGIT_RANGE[1]) 
     t = r.temperature
     name = "z" if t == 1 else "z/T"
     top = r.scaled.max().item()
-    shift = ("torch.softmax subtracts the max first: every exp(z − max) is at most exp(0) = 1, so it "
-             "stays finite and the probabilities sum to 1.")
+    shift = _("torch.softmax subtracts the max first: every exp(z − max) is at most exp(0) = 1, so it "
+              "stays finite and the probabilities sum to 1.")
     if r.exp_overflows:
         which = [i for i, e in enumerate(r.exp.tolist()) if math.isinf(e)]
-        return (f"exp({top:.4g}) overflows float32 (max ≈ 3.4e38) to inf, and inf/inf is nan: the naive "
-                f"formula gives nan for class{'es' * (len(which) > 1)} {', '.join(map(str, which))} "
-                f"and 0 for the others. {shift}", "warn")
+        text = (_("exp({top:.4g}) overflows float32 (max ≈ 3.4e38) to inf, and inf/inf is nan: the naive "
+                  "formula gives nan for classes {which} and 0 for the others. {shift}") if len(which) > 1
+                else _("exp({top:.4g}) overflows float32 (max ≈ 3.4e38) to inf, and inf/inf is nan: the "
+                       "naive formula gives nan for class {which} and 0 for the others. {shift}"))
+        return text.format(top=top, which=", ".join(map(str, which)), shift=shift), "warn"
     if r.sum_overflows:
-        return (f"Each exp({name}) fits in float32, but their sum overflows float32 (max ≈ 3.4e38) to inf, "
-                f"so the naive formula divides by inf: every probability is 0 and they sum to 0, not 1. "
-                f"{shift}", "warn")
+        return (_("Each exp({name}) fits in float32, but their sum overflows float32 (max ≈ 3.4e38) to inf, "
+                  "so the naive formula divides by inf: every probability is 0 and they sum to 0, not 1. "
+                  "{shift}").format(name=name, shift=shift), "warn")
     if r.all_underflow:
-        return (f"Every exp({name}) underflows to 0 in float32 (the largest {name} is {top:.4g}; "
-                f"exp(−104) is already below the smallest float32), so the naive formula computes "
-                f"0/0 = nan. {shift}", "warn")
+        return (_("Every exp({name}) underflows to 0 in float32 (the largest {name} is {top:.4g}; "
+                  "exp(−104) is already below the smallest float32), so the naive formula computes "
+                  "0/0 = nan. {shift}").format(name=name, top=top, shift=shift), "warn")
     if r.naive_error > 1e-6:
-        return (f"The naive formula is off by up to {r.naive_error:.2g}: exp({name}) of the smallest "
-                f"logits underflows to 0 or to an imprecise tiny number, while exp(z − max) keeps the "
-                f"differences. {shift}", "warn")
+        return (_("The naive formula is off by up to {error:.2g}: exp({name}) of the smallest "
+                  "logits underflows to 0 or to an imprecise tiny number, while exp(z − max) keeps the "
+                  "differences. {shift}").format(error=r.naive_error, name=name, shift=shift), "warn")
     limit = EXP_LIMIT * t
     if t == 1:
-        hint = f"Push a logit past {EXP_LIMIT:.2f} to see it break: float32's exp is inf there."
+        hint = _("Push a logit past {limit:.2f} to see it break: float32's exp is inf there.").format(
+            limit=EXP_LIMIT)
     elif limit < largest_logit:
-        hint = (f"Push a logit past {limit:.4g} to see it break: then z/T = z/{t:.3g} passes "
-                f"{EXP_LIMIT:.2f}, where float32's exp is inf.")
+        hint = _("Push a logit past {limit:.4g} to see it break: then z/T = z/{t:.3g} passes "
+                 "{exp_limit:.2f}, where float32's exp is inf.").format(limit=limit, t=t, exp_limit=EXP_LIMIT)
     else:
-        hint = (f"With T = {t:.3g} it cannot overflow here: float32's exp(z/T) is inf only for z/T > "
-                f"{EXP_LIMIT:.2f}, that is z > {limit:.4g}, beyond the sliders' {largest_logit:g}. "
-                f"Lower T below {largest_logit / EXP_LIMIT:.3g} to see it break.")
-    return (f"The naive formula agrees with torch.softmax here: every exp({name}) fits in float32. {hint}",
-            "ok")
+        hint = _("With T = {t:.3g} it cannot overflow here: float32's exp(z/T) is inf only for z/T > "
+                 "{exp_limit:.2f}, that is z > {limit:.4g}, beyond the sliders' {largest:g}. "
+                 "Lower T below {lowest:.3g} to see it break.").format(
+                     t=t, exp_limit=EXP_LIMIT, limit=limit, largest=largest_logit,
+                     lowest=largest_logit / EXP_LIMIT)
+    return (_("The naive formula agrees with torch.softmax here: every exp({name}) fits in float32. "
+              "{hint}").format(name=name, hint=hint), "ok")
 
 
 def _number(value: float) -> str:
@@ -156,21 +163,22 @@ def _table(result: SoftmaxResult) -> str:
     """An HTML table of every number behind the bars."""
     r = result
     z_over_t = "z" if r.temperature == 1 else "z / T"
-    rows = [("class", list(range(len(r.logits)))),
-            ("logit z", [f"{z:g}" for z in r.logits])]
+    rows = [(_("class"), list(range(len(r.logits)))),
+            (_("logit z"), [f"{z:g}" for z in r.logits])]
     if r.temperature != 1:
         rows.append(("z / T", [f"{v:.4g}" for v in r.scaled.tolist()]))
     rows += [(f"exp({z_over_t})", [f"{v:.3g}" for v in r.exp.tolist()]),
-             ("naive", [_number(v) for v in r.naive.tolist()]),
+             (_("naive"), [_number(v) for v in r.naive.tolist()]),
              (f"exp({z_over_t} − max)", [f"{v:.3g}" for v in (r.scaled - r.scaled.max()).exp().tolist()]),
-             ("max-subtracted", [_number(v) for v in r.shifted.tolist()]),
+             (_("max-subtracted"), [_number(v) for v in r.shifted.tolist()]),
              ("torch.softmax", [_number(v) for v in r.softmax.tolist()])]
     cell = 'style="padding:0 8px;text-align:right"'
     body = "".join(f"<tr><th {cell}>{html.escape(name)}</th>"
                    + "".join(f"<td {cell}>{html.escape(str(v))}</td>" for v in values) + "</tr>"
                    for name, values in rows)
     return (f"<table style='font-size:12px;font-family:monospace'>{body}</table>"
-            f"<small>sum of exp({z_over_t}) = {r.exp_sum:.4g} (float32 holds up to about 3.4e38)</small>")
+            + _("<small>sum of exp({z}) = {sum:.4g} (float32 holds up to about 3.4e38)</small>").format(
+                z=z_over_t, sum=r.exp_sum))
 
 
 # -- the widget ---------------------------------------------------------------------
@@ -246,22 +254,24 @@ class SoftmaxExplorer(Explorer):
             label.set_color("#b00020" if broken else "black")
             label.set_fontweight("bold" if broken else "normal")
         z = "z" if r.temperature == 1 else "z / T"
-        self.caption.value = (f"<b>torch.softmax({z})</b> in float32 (blue bars; the dotted line is 1), and "
-                              f"the max-subtracted exp({z} − max) / Σ exp({z} − max) (black marks): sum "
-                              f"{r.softmax.sum().item():.4f}")
+        self.caption.value = _("<b>torch.softmax({z})</b> in float32 (blue bars; the dotted line is 1), and "
+                               "the max-subtracted exp({z} − max) / Σ exp({z} − max) (black marks): sum "
+                               "{sum:.4f}").format(z=z, sum=r.softmax.sum().item())
         naive_sum = r.naive.sum().item()
-        self.naive_caption.value = (f"<b>naive exp({z}) / Σ exp({z})</b> in float32: sum {_number(naive_sum)}"
-                                    " (a hatched red bar is nan)")
+        self.naive_caption.value = _("<b>naive exp({z}) / Σ exp({z})</b> in float32: sum {sum} (a hatched "
+                                     "red bar is nan)").format(z=z, sum=_number(naive_sum))
         show_png(self.image, figure_png(self.figure))
         show_png(self.naive_image, figure_png(self.naive_figure))
 
         message, kind = naive_problem(r, self.largest_logit)
         self._say(message, kind)
         largest = int(r.softmax.argmax())
-        self.summary.value = (f"<b>softmax(z / T) with T = {r.temperature:.3g}: class {largest} gets "
-                              f"{r.softmax[largest].item():.3f}</b>; largest difference from "
-                              f"torch.softmax: max-subtracted formula (black marks) {r.shifted_error:.2g}, "
-                              f"naive formula (orange bars) {_number(r.naive_error)}")
+        self.summary.value = _("<b>softmax(z / T) with T = {t:.3g}: class {largest} gets "
+                               "{probability:.3f}</b>; largest difference from torch.softmax: max-subtracted "
+                               "formula (black marks) {shifted:.2g}, naive formula (orange bars) "
+                               "{naive}").format(
+            t=r.temperature, largest=largest, probability=r.softmax[largest].item(), shifted=r.shifted_error,
+            naive=_number(r.naive_error))
         self.table.value = _table(r)
 
 
