@@ -112,11 +112,10 @@ def update(nb, path: Path, language: str, project: str) -> dict[str, int]:
             continue
         earlier = [m for m in contexts.get(unit.context, []) if m.string] if unit.context != CODE else []
         if earlier:
-            message = new.add(unit.text, earlier[0].string, auto_comments=[unit.where], context=unit.context,
-                              flags={"fuzzy"}, previous_id=earlier[0].id)
+            new.add(unit.text, earlier[0].string, auto_comments=[unit.where], context=unit.context,
+                    flags={"fuzzy"}, previous_id=earlier[0].id)
             used.add((unit.context, earlier[0].id))
             counts["stale"] += 1
-            del message
         else:
             new.add(unit.text, "", auto_comments=[unit.where], context=unit.context)
             counts["new"] += 1
@@ -150,12 +149,12 @@ class Status:
 def status(nb, path: Path) -> Status:
     """Which of ``nb``'s messages the catalogue at ``path`` lacks, or translates from older English."""
     catalogue, result = read(path), Status()
+    contexts = _by_context(catalogue)
     for unit in units(nb):
         message = catalogue.get(unit.text, context=unit.context)
         label = f"{unit.where}: {unit.text[:60]!r}"
         if message is None:
-            earlier = _by_context(catalogue).get(unit.context, [])
-            stale = unit.context != CODE and any(m.string for m in earlier)
+            stale = unit.context != CODE and any(m.string for m in contexts.get(unit.context, []))
             (result.stale if stale else result.missing).append(label)
         elif message.fuzzy:
             result.stale.append(label)

@@ -191,14 +191,9 @@ def _fstring_source(text: str) -> str:
     quote = next((q for q in ('"', "'") if q not in fields), None)
     if quote is None:
         raise TranslationError(f"the fields of {text!r} use both kinds of quote")
-    body = []
-    for is_field, part in segments:
-        if is_field:
-            body.append(part)
-        else:
-            escaped = repr(part.replace("'", "\x00"))[1:-1].replace("\\x00", "'")
-            body.append(escaped.replace(quote, "\\" + quote) if quote == '"' else
-                        escaped.replace("'", "\\'"))
+    # Literal runs: backslashes, control characters and the chosen quote escaped; braces stay doubled.
+    escape = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", quote: "\\" + quote}
+    body = [part if is_field else "".join(escape.get(c, c) for c in part) for is_field, part in segments]
     return "f" + quote + "".join(body) + quote
 
 
