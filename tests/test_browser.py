@@ -241,7 +241,10 @@ def lab(tmp_path_factory):
         state = Lab(page, started + BUDGET_S, log, console)
         state.cells = {a: i for i, a in enumerate(sources)}
         state.open_page = lambda: browser.new_page(viewport=VIEWPORT)
-        state.url = lambda name: f"{server.url}/lab/tree/{name}?token={server.token}"
+        # Each notebook in a workspace of its own, reset on opening: a second page on the shared default
+        # workspace restored the first page's notebook beside its own and raced it for focus.
+        state.url = lambda name: (f"{server.url}/lab/workspaces/{Path(name).stem}/tree/{name}"
+                                  f"?reset&token={server.token}")
         try:
             _open(state, "explorers.ipynb")
         except Exception as err:
@@ -273,6 +276,7 @@ def _run_cell(lab, index: int):
     cell = lab.panel.locator(".jp-Notebook .jp-Cell").nth(index)
     cell.scroll_into_view_if_needed(timeout=lab.left_ms(10))
     cell.locator(".jp-InputArea-editor").click(timeout=lab.left_ms(10))
+    expect(cell).to_contain_class("jp-mod-active", timeout=lab.left_ms(10))
     lab.page.keyboard.press("Control+Enter")
     explorer = cell.locator(".course-explorer")
     expect(explorer).to_be_visible(timeout=lab.left_ms(90))
@@ -374,6 +378,7 @@ def test_a_korean_notebook_shows_its_explorer_in_korean_and_follows_the_slider(l
         korean.stages.append("run the setup cell")
         cell = korean.panel.locator(".jp-Notebook .jp-Cell").nth(1)
         cell.locator(".jp-InputArea-editor").click(timeout=korean.left_ms(10))
+        expect(cell).to_contain_class("jp-mod-active", timeout=korean.left_ms(10))
         korean.page.keyboard.press("Control+Enter")
         expect(cell.locator(".jp-InputPrompt", has_text=re.compile(r"\[\d+\]"))).to_have_count(
             1, timeout=korean.left_ms(60))
