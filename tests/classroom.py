@@ -327,7 +327,8 @@ STUDENTS = ["reference", "untouched", "partial", "edited-tests", "deleted-tests"
 
 
 # -- grading ----------------------------------------------------------------------------------
-def _submit(root, student, what: Student, assignment=FIRST):
+def submit(root, student, what: Student, assignment=FIRST):
+    """Hand in ``what`` as ``student``'s submission of ``assignment`` in the course ``root``."""
     folder = root / "submitted" / student / assignment
     folder.mkdir(parents=True)
     for relative, text in what.files.items():
@@ -459,11 +460,11 @@ def _submit_korean(korean: Path) -> list:
     for assignment in SAME_IN_KOREAN:
         name = f"{assignment}.ipynb"
         source = read(korean / "source" / assignment / name)
-        _submit(korean, "reference", Student(quick(source), None, name=name), assignment)
+        submit(korean, "reference", Student(quick(source), None, name=name), assignment)
         expected.append(["reference", assignment])
     source = read(korean / "source" / FIRST / f"{FIRST}.ipynb")
     release = read(korean / "release" / FIRST / f"{FIRST}.ipynb")
-    _submit(korean, "partial", Student(_partial(quick(release), source), None), FIRST)
+    submit(korean, "partial", Student(_partial(quick(release), source), None), FIRST)
     expected.append(["partial", FIRST])
     return expected
 
@@ -496,7 +497,7 @@ def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
     students = build_class(plain, 0, {"copy": "", "socket": "", "abstract": ""})   # the ones used need none
     expected, roots = [], {FIRST: str(plain)}
     for student in PLAIN:
-        _submit(plain, student, students[student])
+        submit(plain, student, students[student])
         expected.append([student, FIRST, students[student].passes])
     for assignment in ASSIGNMENTS:
         if assignment == FIRST:
@@ -504,8 +505,8 @@ def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
         name = f"{assignment}.ipynb"
         source = read(others / "source" / assignment / name)
         release = read(others / "release" / assignment / name)
-        _submit(others, "reference", Student(quick(source), None, name=name), assignment)
-        _submit(others, "untouched", Student(quick(release), None, name=name), assignment)
+        submit(others, "reference", Student(quick(source), None, name=name), assignment)
+        submit(others, "untouched", Student(quick(release), None, name=name), assignment)
         expected.append(["reference", assignment, dict.fromkeys(points(source), True)])
         expected.append(["untouched", assignment, dict.fromkeys(points(source), False)])
         roots[assignment] = str(others)
@@ -548,7 +549,7 @@ def grade(generated: Path, tmp_path_factory) -> dict:
         places = {"copy": copy_of_course, "socket": sockets.path, "abstract": sockets.abstract}
         students = build_class(root, listener.port, places)
         for student, what in students.items():
-            _submit(root, student, what)
+            submit(root, student, what)
         gradebook_before = (root / "gradebook.db").stat().st_size
         run = course_grade(root, "--workers=2", env={**os.environ, "TMPDIR": str(scratch),
                                                       "COURSE_GRADE_TEST_SECRET": SECRET})

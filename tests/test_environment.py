@@ -10,7 +10,9 @@ import yaml
 from nbhelpers import REPO
 
 # conda-forge names the packages that differ from their PyPI names.
-CONDA_NAME = {"torch": "pytorch"}
+# pip name -> conda-forge name. conda-forge's distributed is pip's dask[distributed]: the scheduler
+# and workers, with dask (dask-core) at the same version.
+CONDA_NAME = {"torch": "pytorch", "dask[distributed]": "distributed"}
 
 
 def pip_pins() -> dict[str, str]:

@@ -13,7 +13,16 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from course.grader import execute
 from course.grader.discover import find_course
-from course.grader.execute import JOB_OVERHEAD_SECONDS, JobSettings, run_job
+from course.grader.execute import (
+    JOB_OVERHEAD_SECONDS,
+    MAX_SUBMISSION_BYTES,
+    JobPayload,
+    JobSettings,
+    execute_job,
+    finish_job,
+    prepare_job,
+    run_job,
+)
 from course.grader.runner import Reply
 from course.grader.status import CELL_TIMEOUT, KERNEL_DIED, Status
 
@@ -137,3 +146,49 @@ def test_an_invalid_notebook_gets_no_job(course):
     runner = FakeRunner()
     result = _job(course, runner)
     assert result.status == Status.INVALID and "not a valid notebook" in result.detail and not runner.requests
+
+
+def test_a_job_runs_from_its_payload_alone_anywhere(course, tmp_path):
+    """Check that a payload carries the submission as data, and its job runs far from the course"""
+    (course.submissions["ann"] / "helpers.py").write_text("X = 1\n")
+    payload = prepare_job(course, "ann", JobSettings(sandbox=False, timeout=10, cell_timeout=10))
+    assert isinstance(payload, JobPayload) and set(payload.files) == {f"{FIRST}.ipynb", "helpers.py"}
+    shutil.rmtree(course.root / "submitted")           # nothing of the course is needed any more
+    elsewhere = tmp_path / "worker"
+    (elsewhere / "inputs").mkdir(parents=True)
+    shutil.copy(course.root / "nbgrader_config.py", elsewhere / "inputs")
+    shutil.copy(course.gradebook, elsewhere / "inputs" / "gradebook.db")
+    runner = FakeRunner()
+    outcome = execute_job(payload, elsewhere / "inputs", elsewhere / "inputs" / "gradebook.db",
+                          elsewhere / "job", runner, where="worker-1")
+    request, = runner.requests
+    assert request.root == str(elsewhere / "inputs") and request.job == str(elsewhere / "job")
+    assert set(request.hidden) == {str(elsewhere / "inputs"), str(elsewhere / "job")}
+    assert (elsewhere / "job" / "submitted" / "ann" / FIRST / "helpers.py").read_text() == "X = 1\n"
+    assert outcome.finished and set(outcome.executed) == {FIRST} and outcome.where == "worker-1"
+    result = finish_job(course, payload, outcome)
+    assert result.status == Status.GRADED
+    assert (course.work / "executed" / "ann" / f"{FIRST}.ipynb").read_bytes() == outcome.executed[FIRST]
+
+
+def test_a_symbolic_link_in_a_submission_never_travels(course, tmp_path):
+    """Check that a link to a file of the grader's machine is left out of the job, not its target sent"""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the grader's private key")
+    (course.submissions["ann"] / "notes.txt").symlink_to(secret)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "key.txt").write_text("another secret")
+    (course.submissions["ann"] / "linked").symlink_to(tmp_path / "folder", target_is_directory=True)
+    payload = prepare_job(course, "ann", JobSettings(sandbox=False))
+    assert set(payload.files) == {f"{FIRST}.ipynb"}
+    assert not any(b"secret" in content for content in payload.files.values())
+
+
+def test_an_oversized_submission_gets_no_job(course):
+    """Check that a submission too large to send to a worker is refused before any of it is read"""
+    with open(course.submissions["ann"] / "data.bin", "wb") as handle:
+        handle.truncate(MAX_SUBMISSION_BYTES + 1)            # sparse: no disk, and never read
+    runner = FakeRunner()
+    result = _job(course, runner)
+    assert result.status == Status.INVALID and "MB a submission may have" in result.detail
+    assert not runner.requests

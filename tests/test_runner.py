@@ -95,3 +95,34 @@ def test_close_leaves_no_process(runner):
     runner.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_runner_whose_parent_dies_mid_job_ends_too(tmp_path):
+    """Check that a runner orphaned in the middle of a job (its Dask worker killed) does not work on"""
+    import subprocess
+    import sys
+    import time
+
+    # The parent: starts a runner, gives it a long job, says the runner's pid, and waits to be killed.
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys, threading\n"
+        "from course.grader.runner import JobRunner, PingRequest\n"
+        "runner = JobRunner(dict(os.environ))\n"
+        "runner.ask(PingRequest(), budget=60)\n"
+        "threading.Thread(target=runner.ask, args=(PingRequest(seconds=120), 300), daemon=True).start()\n"
+        "print(runner._process.pid, flush=True)\n"
+        "threading.Event().wait()\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        orphan = int(parent.stdout.readline())
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(orphan, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    with pytest.raises(ProcessLookupError):
+        os.kill(orphan, 0)

@@ -2,12 +2,12 @@
 
 :func:`grade_class` runs the phases in order, from a checked :class:`~course.grader.discover.Course`:
 
-1. **Execute, in parallel** (:mod:`course.grader.execute`). Each submission is copied into its
-   own job folder and run through nbgrader's own ``autograde`` there, with the kernel in the
-   sandbox. Up to ``workers`` jobs run at once, each worker in a long-lived nbgrader process
-   (:mod:`course.grader.runner`), with the cores shared out among the kernels; one broken job
-   never touches another. An unchanged job is reused, so an interrupted run can simply be
-   started again.
+1. **Execute, in parallel** (:mod:`course.grader.execute`, :mod:`course.grader.cluster`). Each
+   submission becomes one task of a Dask cluster: a ``LocalCluster`` of ``workers`` workers on
+   this machine, or the cluster of ``scheduler``. A worker runs it through nbgrader's own
+   ``autograde`` in a job folder of its own, with the kernel in the sandbox, in a long-lived
+   nbgrader process (:mod:`course.grader.runner`); one broken job never touches another. An
+   unchanged job is reused, so an interrupted run can simply be started again.
 2. **Record, once** (:mod:`course.grader.record`): nbgrader's autograde in the real course
    folder, replaying the outputs of step 1 into the gradebook and ``autograded/`` (skipped for
    a reused job whose record and feedback are still intact).
@@ -17,17 +17,25 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 
+from course.grader.cluster import LOCAL, Cluster
 from course.grader.config import load_course_config
 from course.grader.discover import Course, GradingError
-from course.grader.execute import JobSettings, job_environment, run_job
+from course.grader.execute import (
+    JobOutcome,
+    JobPayload,
+    JobSettings,
+    finish_job,
+    grader_fingerprint,
+    job_environment,
+    prepare_job,
+)
 from course.grader.record import mark_recorded, record, still_recorded
-from course.grader.report import fill_scores, write_csv, write_feedback
+from course.grader.report import fill_scores, note_feedback, write_csv, write_feedback
 from course.grader.runner import JobRunner
 from course.grader.status import Status, StudentResult
 
@@ -45,17 +53,37 @@ def _cell_timeout(config, timeout: int | None) -> int:
     return int(Execute.class_traits()["timeout"].default())
 
 
+def _failed(course: Course, student: str, error: BaseException) -> StudentResult:
+    """The result of a job that ended in ``error`` instead of an outcome; the traceback goes to its log."""
+    from distributed.scheduler import KilledWorker
+
+    log = course.work / "jobs" / student / "grader-error.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(traceback.format_exception(error)))
+    if isinstance(error, KilledWorker):
+        reason = (f"every worker that ran it died ({error.allowed_failures + 1} tries; "
+                  "see the workers' logs)")
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    return StudentResult(student, Status.FAILED, f"{reason} (see {log})"[:300])
+
+
 def grade_class(course: Course, workers: int = 1, sandbox: bool = True, timeout: int | None = None,
                 force: bool = False, progress: Callable[[StudentResult], None] | None = None,
-                timings: dict[str, float] | None = None) -> list[StudentResult]:
+                timings: dict[str, float] | None = None, scheduler: str | None = None,
+                notice: Callable[[str], None] = lambda message: None) -> list[StudentResult]:
     """Grade every submission of ``course``; return one result per student, sorted by student.
 
-    ``progress`` is called with each result as its job ends; ``timings``, when given, receives
-    the seconds each phase took ("run", "record", "report").
+    The jobs run on a ``LocalCluster`` of ``workers`` workers, or on the Dask cluster whose
+    scheduler is at ``scheduler`` (see :mod:`course.grader.cluster`). ``progress`` is called with
+    each result as its job ends, ``notice`` with each worker that refuses to grade; ``timings``,
+    when given, receives the seconds each phase took ("run", "record", "report") and the seconds
+    the runners spent in jobs ("jobs", over "tasks" jobs).
     """
     timings = {} if timings is None else timings
+    progress = progress or (lambda result: None)
     started = time.monotonic()
-    if sandbox:
+    if sandbox and scheduler in (None, LOCAL):
         from course.grader.sandbox import sandbox_problem
 
         if problem := sandbox_problem():
@@ -63,51 +91,75 @@ def grade_class(course: Course, workers: int = 1, sandbox: bool = True, timeout:
                                "code with your own rights (only for code you trust).")
     config = load_course_config(course.root)
     settings = JobSettings(sandbox, timeout, _cell_timeout(config, timeout), force)
-    course.work.mkdir(parents=True, exist_ok=True)
 
-    # One runner process per worker thread, reused from job to job.
-    local, runners, environment = threading.local(), [], job_environment(workers)
+    with Cluster(scheduler, workers, sandbox, notice) as cluster:
+        course.work.mkdir(parents=True, exist_ok=True)
+        results: dict[str, StudentResult] = {}
 
-    def runner() -> JobRunner:
-        if not hasattr(local, "runner"):
-            local.runner = JobRunner(environment)
-            runners.append(local.runner)
-        return local.runner
+        def finished(result: StudentResult) -> None:
+            results[result.student] = result
+            progress(result)
 
-    def job(student: str) -> StudentResult:
-        try:
-            return run_job(course, student, settings, runner())
-        except Exception as err:  # noqa: BLE001 - one broken job never stops the batch
-            log = course.work / "jobs" / student / "grader-error.log"
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(traceback.format_exc())
-            return StudentResult(student, Status.FAILED, f"{type(err).__name__}: {err} (see {log})"[:300])
+        grader = grader_fingerprint()
 
-    results: dict[str, StudentResult] = {}
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in as_completed([pool.submit(job, s) for s in course.submissions]):
-                result = future.result()
-                results[result.student] = result
-                if progress is not None:
-                    progress(result)
-            timings["run"] = time.monotonic() - started
-            executed = course.work / "executed"
-            recordable = [s for s, r in results.items() if r.status != Status.INVALID
-                          and all((executed / s / f"{n}.ipynb").exists() for n in course.notebooks)]
-            unchanged = still_recorded(course, [s for s in recordable if results[s].reused])
-            fresh = [s for s in recordable if s not in unchanged]
-            record(course, config, fresh, results, timings)
-            started = time.monotonic()
-            graded = [results[s] for s in fresh if results[s].status != Status.FAILED]
-            list(pool.map(lambda r: write_feedback(course, r, runner()), graded))
-            mark_recorded(course, [r.student for r in graded])
-    finally:
-        for handle in runners:
-            handle.close()
+        def payloads():
+            # A generator: the first jobs start while the later submissions are still checked.
+            for student in course.submissions:
+                try:
+                    prepared = prepare_job(course, student, settings, grader)
+                except Exception as err:  # noqa: BLE001 - one unreadable submission never stops the batch
+                    prepared = _failed(course, student, err)
+                if isinstance(prepared, JobPayload):
+                    yield prepared
+                else:
+                    finished(prepared)
+
+        def done(payload: JobPayload, outcome: JobOutcome | BaseException) -> None:
+            if isinstance(outcome, BaseException):
+                finished(_failed(course, payload.student, outcome))
+            else:
+                finished(finish_job(course, payload, outcome))
+
+        timings.update(cluster.run(course.root, payloads(), done))
+        timings["run"] = time.monotonic() - started
+        executed = course.work / "executed"
+        recordable = [s for s, r in results.items() if r.status != Status.INVALID
+                      and all((executed / s / f"{n}.ipynb").exists() for n in course.notebooks)]
+        unchanged = still_recorded(course, [s for s in recordable if results[s].reused])
+        fresh = [s for s in recordable if s not in unchanged]
+        record(course, config, fresh, results, timings)
+        started = time.monotonic()
+        graded = [results[s] for s in fresh if results[s].status != Status.FAILED]
+        if cluster.local:
+            replies = cluster.feedback(course.root, course.assignment, [r.student for r in graded])
+            for result in graded:
+                note_feedback(result, replies[result.student])
+        else:
+            _feedback_here(course, graded, workers)
+        mark_recorded(course, [r.student for r in graded])
 
     ordered = [results[s] for s in sorted(results)]
     columns = fill_scores(course, ordered, set(recordable))
     write_csv(course.root / f"grades-{course.assignment}.csv", columns, ordered)
     timings["report"] = time.monotonic() - started
     return ordered
+
+
+def _feedback_here(course: Course, graded: list[StudentResult], workers: int) -> None:
+    """Write each graded student's feedback with runners on this machine, ``workers`` at a time."""
+    import threading
+
+    local, runners, environment = threading.local(), [], job_environment(workers)
+
+    def feedback(result: StudentResult) -> None:
+        if not hasattr(local, "runner"):
+            local.runner = JobRunner(environment)
+            runners.append(local.runner)
+        write_feedback(course, result, local.runner)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(feedback, graded))
+    finally:
+        for runner in runners:
+            runner.close()

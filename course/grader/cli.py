@@ -63,7 +63,7 @@ def _grade(args) -> int:
     except GradingError as err:
         print(f"course grade: {printable(err)}", file=sys.stderr)
         return 2
-    if not args.no_sandbox:
+    if not args.no_sandbox and args.scheduler in (None, "local"):
         _warn_about_caps()
     started, timings = time.monotonic(), {}
     workers = args.workers or os.cpu_count() or 1
@@ -74,16 +74,21 @@ def _grade(args) -> int:
             bar.write(f"  {printable(result.student)}: {result.status}"
                       + (f" ({printable(result.detail)})" if result.detail else "")
                       + (" [reused]" if result.reused else ""))
+        def notice(message):
+            bar.write(f"  {printable(message)}", file=sys.stderr)
         try:
             results = grade_class(course, workers=workers, sandbox=not args.no_sandbox, timeout=args.timeout,
-                                  force=args.force, progress=progress, timings=timings)
+                                  force=args.force, progress=progress, timings=timings,
+                                  scheduler=args.scheduler, notice=notice)
         except GradingError as err:
             print(f"course grade: {printable(err)}", file=sys.stderr)
             return 2
     counts = Counter(r.status for r in results)
     print(f"\n{args.assignment}: {len(results)} students in {time.monotonic() - started:.1f} s "
           f"({', '.join(f'{n} {s}' for s, n in counts.items())}); running the notebooks "
-          f"{timings.get('run', 0):.1f} s, gradebook {timings.get('record', 0):.1f} s, "
+          f"{timings.get('run', 0):.1f} s ({timings.get('tasks', 0)} jobs run, "
+          f"{timings.get('jobs', 0):.1f} s "
+          f"of runner time), gradebook {timings.get('record', 0):.1f} s, "
           f"feedback and CSV {timings.get('report', 0):.1f} s")
     for r in results:
         print(f"  {printable(r.student):<24} {r.total:6.1f}  {r.status}"
@@ -99,7 +104,15 @@ def main(argv=None) -> int:
     grade = commands.add_parser("grade", help="grade every submission of an assignment (parallel, sandboxed)",
                                 description="Run it from the course root (where nbgrader_config.py is).")
     grade.add_argument("assignment", help="assignment id, e.g. 01_parameters")
-    grade.add_argument("--workers", type=int, default=None, help="parallel jobs (default: number of cores)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="parallel jobs on this machine: the local Dask cluster's workers, "
+                            "and the feedback writers (default: number of cores)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the jobs on the Dask cluster whose scheduler is at ADDRESS "
+                            "(tcp://host:8786, or tls://... with Dask's security settings); `local` "
+                            "(the default) starts a LocalCluster of --workers workers here. Workers must "
+                            "run the grader's versions of the course package, torch and nbgrader, and have "
+                            "bubblewrap")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without the sandbox (only for code you trust)")
     grade.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds "

@@ -29,9 +29,9 @@ from course.grader.config import replay_config
 from course.grader.discover import Course
 from course.grader.status import Status, StudentResult
 
-__all__ = ["mark_recorded", "record", "still_recorded"]
+__all__ = ["RECORD_STAMP", "mark_recorded", "record", "still_recorded"]
 
-_STAMP = "recorded.json"
+RECORD_STAMP = "recorded.json"     # in a job folder: what the last record and feedback wrote
 
 
 def record(course: Course, config: Config, students: list[str], results: dict[str, StudentResult],
@@ -86,7 +86,7 @@ def mark_recorded(course: Course, students: list[str]) -> None:
         fingerprint = _job_fingerprint(course, student)
         if fingerprint is not None and all(outputs.values()):
             stamp = {"fingerprint": fingerprint, "outputs": outputs}
-            (course.work / "jobs" / student / _STAMP).write_text(json.dumps(stamp))
+            (course.work / "jobs" / student / RECORD_STAMP).write_text(json.dumps(stamp))
 
 
 def still_recorded(course: Course, students: list[str]) -> set[str]:
@@ -96,7 +96,7 @@ def still_recorded(course: Course, students: list[str]) -> set[str]:
     candidates = {}
     for student in students:
         try:
-            stamp = json.loads((course.work / "jobs" / student / _STAMP).read_text())
+            stamp = json.loads((course.work / "jobs" / student / RECORD_STAMP).read_text())
         except (OSError, ValueError):
             continue
         if stamp.get("fingerprint") == _job_fingerprint(course, student) and all(

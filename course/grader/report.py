@@ -1,8 +1,9 @@
 """Phase 3 of ``course grade``: feedback per student, the grades CSV, and each student's scores.
 
-Feedback is nbgrader's ``generate_feedback`` (run by the job runners, in parallel: it only reads
-the gradebook). The scores come from the gradebook; ``grades-<assignment>.csv`` has one row per
-student, one column per graded cell, and a total.
+Feedback is nbgrader's ``generate_feedback``, run by job runners in parallel (it only reads the
+gradebook): the local cluster's, or this machine's own when the jobs ran on a remote cluster. The
+scores come from the gradebook; ``grades-<assignment>.csv`` has one row per student, one column per
+graded cell, and a total.
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ import csv
 from pathlib import Path
 
 from course.grader.discover import Course
-from course.grader.runner import FeedbackRequest, JobRunner
+from course.grader.runner import FeedbackRequest, JobRunner, Reply
 from course.grader.status import StudentResult
 
-__all__ = ["FEEDBACK_BUDGET_SECONDS", "fill_scores", "write_csv", "write_feedback"]
+__all__ = ["FEEDBACK_BUDGET_SECONDS", "fill_scores", "note_feedback", "write_csv", "write_feedback"]
 
 FEEDBACK_BUDGET_SECONDS = 600
 
 
 def write_feedback(course: Course, result: StudentResult, runner: JobRunner) -> None:
-    """Write ``result.student``'s feedback; a failure is added to the result's detail."""
+    """Write ``result.student``'s feedback with ``runner``; a failure is added to the result's detail."""
     reply = runner.ask(FeedbackRequest(str(course.root), course.assignment, result.student),
                        FEEDBACK_BUDGET_SECONDS)
+    note_feedback(result, reply)
+
+
+def note_feedback(result: StudentResult, reply: Reply) -> None:
+    """Add a feedback run's failure (``reply``, from a runner) to ``result``'s detail."""
     if not reply.finished:
         reason = (reply.log.strip().splitlines() or ["nbgrader failed"])[-1][:200]
         result.detail = (result.detail + "; " if result.detail else "") + "no feedback: " + reason

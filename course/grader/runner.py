@@ -191,10 +191,25 @@ def _ping(request: PingRequest) -> Reply:
 _SERVE = {AutogradeRequest: _autograde, FeedbackRequest: _feedback, PingRequest: _ping}
 
 
+def _die_with_parent(interval: float = 1.0) -> None:
+    """Kill this runner's process group once its parent is gone (a Dask worker killed mid-job, say).
+
+    Without it, an orphaned runner would finish its job for nobody; its kernels die with it
+    (bubblewrap's ``--die-with-parent``).
+    """
+    parent = os.getppid()
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
 def main() -> None:
     """Serve requests from stdin until it closes; replies go to the real stdout, one JSON line each."""
     import logging
     import warnings
+
+    threading.Thread(target=_die_with_parent, daemon=True).start()
 
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)                      # anything else printed must not garble the replies
