@@ -105,12 +105,14 @@ class _LocalDaskCluster:
     """``dask scheduler`` and ``workers`` ``dask worker`` processes on 127.0.0.1, for one benchmark run."""
 
     def __init__(self, folder: Path, workers: int):
+        from course.grader.cluster import QUIET_WORKERS
+
         bin_dir = Path(sys.executable).parent
         folder.mkdir(parents=True, exist_ok=True)
         scheduler_file = folder / "scheduler.json"
         log = (folder / "dask.log").open("w")
         common = {"stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True,
-                  "env": {**os.environ, "OMP_NUM_THREADS": "1"}}
+                  "env": {**os.environ, **QUIET_WORKERS}}
         scheduler = [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
                      "--no-dashboard", "--scheduler-file", str(scheduler_file)]
         self.processes = [subprocess.Popen(scheduler, **common)]

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from classroom import COURSE, FIRST, TIMEOUT, build_class, expected_scores, scores, submit
 
+from course.grader.cluster import QUIET_WORKERS
 from course.grader.execute import COURSE_PACKAGE, JobPayload, JobSettings, grader_identity
 from course.grader.worker import SharedInputs, WorkerRefused, grade_on_worker
 
@@ -45,7 +46,7 @@ class _Cluster:
     def start(self, name: str, *args: str, env: dict | None = None) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("w")
         process = subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, cwd=self.folder,
-                                   env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+                                   env={**os.environ, **QUIET_WORKERS, **(env or {})},
                                    start_new_session=True)
         self.processes[name] = process
         return process

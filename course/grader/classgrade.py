@@ -84,9 +84,9 @@ def grade_class(course: Course, workers: int = 1, sandbox: bool = True, timeout:
     progress = progress or (lambda result: None)
     started = time.monotonic()
     if sandbox and scheduler in (None, LOCAL):
-        from course.grader.sandbox import sandbox_problem
+        from course.grader.worker import sandbox_problem_here
 
-        if problem := sandbox_problem():
+        if problem := sandbox_problem_here():     # probed once: this process's workers ask it too
             raise GradingError(f"no sandbox: {problem}. Install it, or pass --no-sandbox to run student "
                                "code with your own rights (only for code you trust).")
     config = load_course_config(course.root)

@@ -35,7 +35,7 @@ from course.grader.execute import (
 from course.grader.runner import FeedbackRequest, JobRunner, Reply
 
 __all__ = ["SharedInputs", "WorkerRefused", "close_runners", "feedback_on_worker", "grade_on_worker",
-           "worker_problem"]
+           "sandbox_problem_here", "worker_problem"]
 
 
 class WorkerRefused(RuntimeError):
@@ -73,7 +73,7 @@ def _own_identity() -> dict[str, str]:
     return _identity
 
 
-def _sandbox_problem() -> str | None:
+def sandbox_problem_here() -> str | None:
     """:func:`~course.grader.sandbox.sandbox_problem`, probed until it works once (then it keeps working)."""
     global _sandbox_works
     if _sandbox_works:
@@ -100,7 +100,7 @@ def worker_problem(identity: dict[str, str], sandbox: bool) -> str | None:
         return ("other grading code: " + "; ".join(differences)
                 + ". Install the grader's versions on the worker (pip install the same course checkout, "
                   f"and the same {', '.join(GRADING_PACKAGES)})")
-    if sandbox and (problem := _sandbox_problem()) is not None:
+    if sandbox and (problem := sandbox_problem_here()) is not None:
         return f"no sandbox: {problem} (or grade with --no-sandbox, only for code you trust)"
     return None
 
