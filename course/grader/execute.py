@@ -39,7 +39,7 @@ from course.grader.runner import AutogradeRequest, JobRunner
 from course.grader.status import Status, StudentResult, status_from_errors
 
 __all__ = ["COURSE_PACKAGE", "GRADING_PACKAGES", "JobOutcome", "JobPayload", "JobSettings", "execute_job",
-           "finish_job", "grader_fingerprint", "grader_identity", "job_environment", "prepare_job", "run_job"]
+           "finish_job", "grader_fingerprint", "grader_identity", "job_environment", "prepare_job"]
 
 # Code whose change can change a grade: a job run with other code is not reused.
 COURSE_PACKAGE = Path(_course_package.__file__).resolve().parent
@@ -234,13 +234,3 @@ def finish_job(course: Course, payload: JobPayload, outcome: JobOutcome) -> Stud
     stamp = {"fingerprint": payload.fingerprint, "status": result.status, "detail": result.detail}
     (job / "finished.json").write_text(json.dumps(stamp))
     return result
-
-
-def run_job(course: Course, student: str, settings: JobSettings, runner: JobRunner,
-            grader: str | None = None) -> StudentResult:
-    """Run ``student``'s job here, with ``runner`` (or reuse its last run, when nothing changed)."""
-    payload = prepare_job(course, student, settings, grader)
-    if isinstance(payload, StudentResult):
-        return payload
-    job = course.work / "jobs" / student
-    return finish_job(course, payload, execute_job(payload, course.root, course.gradebook, job, runner))
