@@ -50,10 +50,10 @@ _POLL_SECONDS = 5
 # (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False, see README).
 LOCAL_QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.interval": "5s",
                "distributed.admin.tick.interval": "1s"}
-# The same, as the environment of a `dask worker` started by hand (one thread per kernel, too).
-QUIET_WORKERS = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-                 "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s",
-                 "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s", "OMP_NUM_THREADS": "1"}
+# The same, as the environment of a `dask worker` started by hand (Dask's DASK_A__B_C naming for
+# a.b-c), and one thread per kernel.
+QUIET_WORKERS = {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+                 for key, value in LOCAL_QUIET.items()} | {"OMP_NUM_THREADS": "1"}
 
 
 class Cluster:
