@@ -12,7 +12,7 @@ every resource attack is bounded, so it stays safe on a machine without the sand
 :func:`grade` grades every student with `course grade`, sandboxed and in parallel
 (tests/test_classgrade.py reads the result). :func:`grade_plain` grades, in another copy of the
 course, the same files of the students plain nbgrader can be trusted with (:data:`PLAIN`), plus
-the reference and the untouched release of every other assignment, with `nbgrader autograde`,
+the reference of every other assignment, with `nbgrader autograde`,
 `generate_feedback` and `export` (tests/test_grading_e2e.py reads the result; both files compare
 the two). conftest.py runs each once per test run.
 
@@ -481,15 +481,16 @@ def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
 
     Copies of ``generated``, graded at once: ``folder``/course holds the students of 01_parameters
     that plain nbgrader can be trusted with (the same files `course grade` gets, see
-    :func:`build_class`), ``folder``/others the reference and the untouched release of every other
-    assignment; with ``generated_korean`` (a function returning the generated Korean edition, called
-    while the others are graded), ``folder``/korean holds the Korean class of :func:`_submit_korean`,
-    graded at the same time. Returns plain data (it may
-    be computed by another pytest-xdist worker): ``root`` (the first course), ``roots`` (the course
-    of each assignment), ``runs`` (each command's return code, output and seconds; the other
-    courses' prefixed "others " and "korean "), ``expected``: ``[student, assignment, {grade_id:
-    passes}]`` for every English submission; ``korean`` (the Korean course) and ``korean_expected``
-    (``[student, assignment]`` of each Korean submission).
+    :func:`build_class`), ``folder``/others the reference of every other assignment (that their
+    releases score nothing untouched is checked in-process: test_notebooks.py, play_release); with
+    ``generated_korean`` (a function returning the generated Korean edition, called while the
+    others are graded), ``folder``/korean holds the Korean class of :func:`_submit_korean`, graded
+    at the same time. Returns plain data (it may be computed by another pytest-xdist worker):
+    ``root`` (the first course), ``roots`` (the course of each assignment), ``runs`` (each command's
+    return code, output and seconds; the other courses' prefixed "others " and "korean "),
+    ``expected``: ``[student, assignment, {grade_id: passes}]`` for every English submission;
+    ``korean`` (the Korean course) and ``korean_expected`` (``[student, assignment]`` of each Korean
+    submission).
     """
     plain, others, korean = folder / "course", folder / "others", folder / "korean"
     shutil.copytree(generated, plain)
@@ -504,11 +505,8 @@ def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
             continue
         name = f"{assignment}.ipynb"
         source = read(others / "source" / assignment / name)
-        release = read(others / "release" / assignment / name)
         submit(others, "reference", Student(quick(source), None, name=name), assignment)
-        submit(others, "untouched", Student(quick(release), None, name=name), assignment)
         expected.append(["reference", assignment, dict.fromkeys(points(source), True)])
-        expected.append(["untouched", assignment, dict.fromkeys(points(source), False)])
         roots[assignment] = str(others)
     korean_expected: list = []
     runs: dict = {}

@@ -113,6 +113,32 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
     return results
 
 
+def play_release(assignment: str) -> dict:
+    """Run the student notebook as handed out, in-process: ``{grade_id: error}`` of each grade cell.
+
+    Its setup cell, its (unsolved) answer cells and its visible grade cells, in a namespace of their
+    own, as `nbgrader validate` would run it with the demonstrations emptied (see ``quick``); ``error``
+    is the exception a grade cell raised, None when it passed.
+    """
+    nb = read(release_notebook(assignment))
+    namespace: dict = {"__name__": "__main__"}
+    results = {}
+    with _ONE_AT_A_TIME, contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
+        for cell in nb.cells:
+            if is_solution_cell(cell):
+                exec(compile(cell.source, "<release answer>", "exec"), namespace)
+        for cell in grade_cells(nb):
+            torch.manual_seed(0)
+            try:
+                exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
+            except Exception as error:  # noqa: BLE001 - a failing grade cell is the result we record
+                results[nbgrader_meta(cell)["grade_id"]] = error
+            else:
+                results[nbgrader_meta(cell)["grade_id"]] = None
+    return results
+
+
 @functools.cache
 def _reference_results(assignment: str) -> dict:
     return grade_with(assignment)

@@ -2,9 +2,9 @@
 class of simulated students graded with `nbgrader autograde`, feedback, and the exported grades table.
 
 The class is the session's shared one (tests/classroom.py), graded once (``plain_graded`` in
-conftest.py): for every assignment the reference solution and the untouched release; for
-01_parameters also the students plain nbgrader can be trusted with (``classroom.PLAIN``), among
-them a partial answer, a student who edited the tests into `pass`, one who deleted the tests, one
+conftest.py): for every assignment the reference solution; for 01_parameters also the students
+plain nbgrader can be trusted with (``classroom.PLAIN``), among them the untouched release, a partial
+answer, a student who edited the tests into `pass`, one who deleted the tests, one
 whose answer raises a warning each time it is called, one whose notebook loops forever, one whose
 kernel dies half-way, and attacks on grades and feedback that the course's configuration must
 stop. All are graded in the same batch, so one bad submission must not cost anybody else anything.
@@ -56,11 +56,13 @@ def test_scores_are_honest_for_every_student(graded):
 
 
 def test_reference_gets_full_marks_and_release_gets_zero(graded):
+    """Check the reference of every assignment and the untouched release of the first (for the
+    others, test_notebooks.py's test_every_released_exercise_fails_until_solved)"""
     roots, expected = graded
     for assignment in ASSIGNMENTS:
         assert sum(_cell_scores(roots[assignment], "reference", assignment).values()) == sum(
             max_points(assignment).values())
-        assert sum(_cell_scores(roots[assignment], "untouched", assignment).values()) == 0
+    assert sum(_cell_scores(roots[FIRST], "untouched", FIRST).values()) == 0
 
 
 def test_partial_answer_earns_partial_credit(graded):

@@ -2,8 +2,8 @@
 and a release/ folder that is exactly what nbgrader generates from source/.
 
 Each source notebook is executed once per session, and nbgrader generates the course once per
-run (the fixtures in conftest.py); the release is read as plain nbgrader graded it for the
-session's class (conftest.plain_graded); the tests here read those results.
+run (the fixtures in conftest.py); the tests here read those results. The release's unsolved
+answers run in-process (nbhelpers.play_release).
 """
 
 import copy
@@ -19,6 +19,7 @@ from nbhelpers import (
     grade_cells,
     is_solution_cell,
     nbgrader_meta,
+    play_release,
     read,
     release_notebook,
     source_notebook,
@@ -127,22 +128,19 @@ def test_reference_passes_every_grade_cell(assignment, executed_source):
         nbgrader_meta(c)["grade_id"] for c in grade_cells(nb)}
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("plain")     # it reads the class plain nbgrader grades: run where that is done
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_released_exercise_fails_until_solved(assignment, plain_graded):
+def test_every_released_exercise_fails_until_solved(assignment):
     """Check what `nbgrader validate --invert` checks on the release: no test passes until solved.
 
-    The release as `nbgrader autograde` executed it for the session's class (the student
-    "untouched", see classroom.grade_plain): with its demonstrations emptied, since the tests
-    need only the setup cell and the (unsolved) answer cells.
+    The release as committed: sound metadata, no cell changed type, locked cells matching their
+    checksums; then its setup, unsolved answer and visible test cells run in-process
+    (nbhelpers.play_release), and every test must raise. How `nbgrader autograde` scores an
+    untouched release is checked on 01_parameters, by both graders (the student "untouched" in
+    tests/test_grading_e2e.py and tests/test_classgrade.py).
     """
-    root = plain_graded["roots"][assignment]
-    nb = read(root / "autograded" / "untouched" / assignment / f"{assignment}.ipynb")
-    validator = _validator(nb)
-    assert validator._get_passed_cells(nb) == [], "tests that pass before the exercise is solved"
-    for cell in grade_cells(nb):
-        assert _errors(cell), f"{nbgrader_meta(cell)['grade_id']} raised no error in the release"
+    _validator(read(release_notebook(assignment)))
+    passed = [grade_id for grade_id, error in play_release(assignment).items() if error is None]
+    assert passed == [], "tests that pass before the exercise is solved"
 
 
 def _validator(nb):

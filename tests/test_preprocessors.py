@@ -79,27 +79,6 @@ def _grade_cell(source):
     return cell
 
 
-@pytest.mark.parametrize("tampering", [
-    "import torch\ntorch.allclose = lambda *a, **k: True",
-    "from course import checks\nchecks.expect_true = lambda *a, **k: None\nexpect_true = checks.expect_true",
-    "import builtins\nbuiltins.AssertionError = type('Silent', (Exception,), {})",
-    "import ast\nclass Empty(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
-    "        return ast.parse('pass')\nget_ipython().ast_transformers.append(Empty())",
-    "def patch(*args):\n    import torch\n    torch.allclose = lambda *a, **k: True\n"
-    "get_ipython().events.register('pre_run_cell', patch)",
-])
-def test_test_guard_undoes_monkeypatching_before_each_grade_cell(tampering):
-    """Check that tools patched by a submission are restored before a grade cell runs"""
-    nb = _notebook("import torch\nfrom course.checks import expect_true", tampering)
-    nb.cells.append(_grade_cell(
-        "assert not torch.allclose(torch.zeros(1), torch.ones(1))\n"
-        "expect_true(False, call='t', detail='must fail')"))
-    ResilientExecute(timeout=60, extra_arguments=kernel_arguments()).preprocess(nb, {})
-    errors = [o for o in nb.cells[-1].outputs if o.output_type == "error"]
-    assert errors, f"the grade cell passed after: {tampering}"
-    assert errors[0].ename in ("AssertionError", "CheckFailure"), errors[0].ename
-
-
 def test_grade_cell_fails_when_the_guard_cannot_run():
     """Check that a grade cell is not run, and fails, when course.grader.guard.restore cannot run"""
     nb = _notebook("import sys\nsys.modules['course.grader.guard'] = None")
