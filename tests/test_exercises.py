@@ -20,7 +20,6 @@ import importlib
 import textwrap
 
 import pytest
-import torch
 from nbhelpers import (
     ASSIGNMENTS,
     failing,
@@ -34,16 +33,6 @@ from nbhelpers import (
 
 TOPICS = {module.ASSIGNMENT: module for module in (
     importlib.import_module(f"exercise_data.t{assignment}") for assignment in ASSIGNMENTS)}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The grade cells run many tiny tensor operations; on a busy machine two threads make each
-    one wait for the other (about 10 ms a call instead of 0.1 ms)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _cases(attribute: str):
