@@ -66,7 +66,9 @@ OTHER = "02_conv_dims"
 # Per cell: long enough for every honest cell while both graders share the machine's cores. The
 # sandbox's resource attacks (gigabytes of memory and files) take longest, and plain nbgrader has none.
 TIMEOUT = 30            # `course grade --timeout`: the memory attack writes 4 GB, slow on a busy machine
-PLAIN_TIMEOUT = 10      # plain nbgrader's `--Execute.timeout`
+PLAIN_TIMEOUT = 10      # `--Execute.timeout` for FIRST's class: its endless loop waits it out
+# The other courses hold only reference solutions, some of whose tests train a network (2.7 s
+# alone on a quiet core): they keep the course's own limit, nbgrader_config.py's Execute.timeout.
 COURSE = [str(Path(sys.executable).parent / "course")]
 SECRET = "s3cr3t-of-the-grader-0f9d2c"   # in the grader's environment; must never reach a student
 CHILD_SLEEP = "587.25"                  # the fork bomb's children run `sleep CHILD_SLEEP`
@@ -421,13 +423,15 @@ def _sleeping_children() -> list[int]:
 PORT_CLASH = "Address already in use"
 
 
-def _nbgrader_batch(course: Path, prefix: str) -> dict:
+def _nbgrader_batch(course: Path, prefix: str, timeout: int | None = None) -> dict:
     """`nbgrader autograde`, `generate_feedback` and `export` (to grades.csv) of every submission in
     ``course``: every assignment in one command each (``"*"``), so nbgrader starts three times, not
-    three times per assignment. Returns each command's return code, output and seconds, by name."""
+    three times per assignment; ``timeout`` (seconds per cell) replaces the course's own. Returns
+    each command's return code, output and seconds, by name."""
     runs = {}
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    for name, args in (("autograde", ["autograde", "*", f"--Execute.timeout={PLAIN_TIMEOUT}"]),
+    limit = [] if timeout is None else [f"--Execute.timeout={timeout}"]
+    for name, args in (("autograde", ["autograde", "*", *limit]),
                        ("feedback", ["generate_feedback", "*"]),
                        ("export", ["export", "--to", str(course / "grades.csv")])):
         started = time.monotonic()
@@ -517,7 +521,7 @@ def grade_plain(generated: Path, folder: Path, generated_korean=None) -> dict:
     for thread in threads:
         thread.start()
     try:
-        runs.update(_nbgrader_batch(plain, ""))
+        runs.update(_nbgrader_batch(plain, "", PLAIN_TIMEOUT))
     finally:
         for thread in threads:
             thread.join()
