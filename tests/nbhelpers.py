@@ -85,14 +85,10 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
     """
     nb = read(source_notebook(assignment))
     reference = _reference_results(assignment) if only_affected else {}
-    namespace: dict = {"__name__": "__main__"}
     # One at a time: redirect_stdout swaps sys.stdout for the whole process (the class may be
     # built in two threads at once, see conftest.plain_graded).
     with _ONE_AT_A_TIME, contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
-        for cell in nb.cells:
-            if is_solution_cell(cell):
-                exec(compile(cell.source, "<solution>", "exec"), namespace)
+        namespace = _answered(nb)
         namespace.update(overrides or {})
         if source:
             exec(compile(textwrap.dedent(source), "<override>", "exec"), namespace)
@@ -102,14 +98,8 @@ def grade_with(assignment: str, overrides: dict | None = None, source: str | Non
             grade_id = nbgrader_meta(cell)["grade_id"]
             if changed is not None and not _uses(compile(cell.source, grade_id, "exec"), namespace) & changed:
                 results[grade_id] = reference[grade_id]
-                continue
-            torch.manual_seed(0)    # a cell's verdict must not hang on what the cells before it drew
-            try:
-                exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
-            except Exception:  # noqa: BLE001 - a failing grade cell is the result we record
-                results[nbgrader_meta(cell)["grade_id"]] = False
             else:
-                results[nbgrader_meta(cell)["grade_id"]] = True
+                results[grade_id] = _error_of(cell, namespace) is None
     return results
 
 
@@ -121,22 +111,29 @@ def play_release(assignment: str) -> dict:
     is the exception a grade cell raised, None when it passed.
     """
     nb = read(release_notebook(assignment))
-    namespace: dict = {"__name__": "__main__"}
-    results = {}
     with _ONE_AT_A_TIME, contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
-        for cell in nb.cells:
-            if is_solution_cell(cell):
-                exec(compile(cell.source, "<release answer>", "exec"), namespace)
-        for cell in grade_cells(nb):
-            torch.manual_seed(0)
-            try:
-                exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
-            except Exception as error:  # noqa: BLE001 - a failing grade cell is the result we record
-                results[nbgrader_meta(cell)["grade_id"]] = error
-            else:
-                results[nbgrader_meta(cell)["grade_id"]] = None
-    return results
+        namespace = _answered(nb)
+        return {nbgrader_meta(cell)["grade_id"]: _error_of(cell, namespace) for cell in grade_cells(nb)}
+
+
+def _answered(nb) -> dict:
+    """A fresh namespace after ``nb``'s setup cell and every solution cell."""
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(setup_cell(nb).source, "<setup>", "exec"), namespace)
+    for cell in nb.cells:
+        if is_solution_cell(cell):
+            exec(compile(cell.source, "<solution>", "exec"), namespace)
+    return namespace
+
+
+def _error_of(cell, namespace: dict) -> Exception | None:
+    """Run the grade cell in ``namespace``; the exception it raised, or None when it passed."""
+    torch.manual_seed(0)    # a cell's verdict must not hang on what the cells before it drew
+    try:
+        exec(compile(cell.source, nbgrader_meta(cell)["grade_id"], "exec"), namespace)
+    except Exception as error:  # noqa: BLE001 - a failing grade cell is the result we record
+        return error
+    return None
 
 
 @functools.cache
