@@ -39,6 +39,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
 
 
+@pytest.fixture
+def two_threads():
+    """PyTorch on two threads for the test (the suite runs on one), the suite's count back after it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _seeded_and_tidy():
     random.seed(0)

@@ -68,15 +68,11 @@ def test_attention_weights_are_those_of_real_multihead_attention_and_respect_the
     torch.testing.assert_close(maps[0].detach(), scores.softmax(-1))
 
 
-def test_training_is_reproducible_leaves_the_global_generator_and_threads_alone():
-    state, threads = torch.random.get_rng_state(), torch.get_num_threads()
-    torch.set_num_threads(2)         # the suite runs on one thread (conftest.py)
-    try:
-        first, losses = train_reverser(steps=5)
-        second, _ = train_reverser(steps=5)
-        assert torch.equal(torch.random.get_rng_state(), state) and torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(threads)
+def test_training_is_reproducible_leaves_the_global_generator_and_threads_alone(two_threads):
+    state = torch.random.get_rng_state()
+    first, losses = train_reverser(steps=5)
+    second, _ = train_reverser(steps=5)
+    assert torch.equal(torch.random.get_rng_state(), state) and torch.get_num_threads() == 2
     assert len(losses) == 5 and not first.training
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values(),
                                                  strict=True))

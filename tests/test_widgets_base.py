@@ -61,17 +61,12 @@ def test_figures_stay_outside_pyplot_and_encode_to_png():
     assert Image.open(io.BytesIO(figure_png(figure))).size == (100, 50)
 
 
-def test_single_thread_restores_the_thread_count_even_after_an_error():
+def test_single_thread_restores_the_thread_count_even_after_an_error(two_threads):
     """Check that single_thread runs torch on one thread and restores the previous setting"""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)         # the suite runs on one thread (conftest.py)
-    try:
-        with pytest.raises(RuntimeError), single_thread():
-            assert torch.get_num_threads() == 1
-            raise RuntimeError
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(threads)
+    with pytest.raises(RuntimeError), single_thread():
+        assert torch.get_num_threads() == 1
+        raise RuntimeError
+    assert torch.get_num_threads() == 2
 
 
 def test_on_click_runs_the_callback():
